@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* ctopo's kernel side: every TCP connect, accept and close, with the process behind it.
+ *
+ * Built on stable tracepoints only (no kprobes, no fentry), see DESIGN.md:
+ *  - sock:inet_sock_set_state   CLOSE->SYN_SENT runs in the connect() caller's context: remember
+ *                               who it was per socket; SYN_SENT->ESTABLISHED emits `connect`,
+ *                               SYN_SENT->CLOSE `connect_failed`, anything else ->CLOSE `close`.
+ *  - syscalls:sys_exit_accept{,4}  the passive side turns ESTABLISHED in softirq, where no process
+ *                               is known; the accepting process is known when accept() returns,
+ *                               so read the socket behind the returned fd there and emit `accept`.
+ */
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "ctopo_event.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* What we know about a socket from the moment we first saw it, until it closes. */
+struct sock_info {
+	__u64 start_ns;
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 tid;
+	__u32 mntns;
+	__u8 direction;
+	char comm[CTOPO_COMM_LEN];
+};
+
+/* LRU so that a socket freed without ever reaching CLOSE cannot leak an entry forever;
+ * user space sizes it (bpf_map__set_max_entries) before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* struct sock * */
+	__type(value, struct sock_info);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CTOPO_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 which)
+{
+	__u64 *count = bpf_map_lookup_elem(&stats, &which);
+
+	if (count)
+		*count += 1;
+}
+
+static __always_inline void fill_current_process(struct sock_info *info)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	info->pid = pid_tgid >> 32;
+	info->tid = (__u32)pid_tgid;
+	info->cgroup_id = bpf_get_current_cgroup_id();
+	info->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	bpf_get_current_comm(info->comm, sizeof(info->comm));
+}
+
+static __always_inline struct ctopo_event *reserve_event(__u8 type)
+{
+	struct ctopo_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		stat_inc(type); /* the lost counter of this event type */
+		return NULL;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->type = type;
+	return ev;
+}
+
+static __always_inline void copy_process(struct ctopo_event *ev, const struct sock_info *info)
+{
+	ev->pid = info->pid;
+	ev->tid = info->tid;
+	ev->mntns = info->mntns;
+	ev->cgroup_id = info->cgroup_id;
+	ev->direction = info->direction;
+	__builtin_memcpy(ev->comm, info->comm, sizeof(ev->comm));
+}
+
+/* The 4-tuple and netns straight from the socket: right in any context, softirq included. */
+static __always_inline void read_tuple(struct ctopo_event *ev, struct sock *sk)
+{
+	ev->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	ev->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	ev->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (ev->family == AF_INET) {
+		bpf_core_read(ev->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(ev->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(ev->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(ev->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* The tuple as the tracepoint recorded it: at CLOSE the socket may already have given up
+ * its local port, the tracepoint's copy has not. */
+static __always_inline void read_tracepoint_tuple(struct ctopo_event *ev,
+						  struct trace_event_raw_inet_sock_set_state *ctx,
+						  struct sock *sk)
+{
+	ev->family = BPF_CORE_READ(ctx, family);
+	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	ev->sport = BPF_CORE_READ(ctx, sport);
+	ev->dport = BPF_CORE_READ(ctx, dport);
+	if (ev->family == AF_INET) {
+		bpf_core_read(ev->saddr, 4, &ctx->saddr);
+		bpf_core_read(ev->daddr, 4, &ctx->daddr);
+	} else {
+		bpf_core_read(ev->saddr, 16, &ctx->saddr_v6);
+		bpf_core_read(ev->daddr, 16, &ctx->daddr_v6);
+	}
+}
+
+/* Payload bytes only: tcp_sock counts the FIN in bytes_received and retransmissions in
+ * bytes_sent, so a close reports exactly what the application wrote and read. */
+static __always_inline void read_byte_counts(struct ctopo_event *ev, struct sock *sk)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+	__u64 received = BPF_CORE_READ(tp, bytes_received);
+
+	if (received && (flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE))))
+		received--; /* the peer's FIN arrived */
+	ev->bytes_received = received;
+	ev->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int on_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	int oldstate = BPF_CORE_READ(ctx, oldstate);
+	int newstate = BPF_CORE_READ(ctx, newstate);
+	__u64 skaddr = (__u64)BPF_CORE_READ(ctx, skaddr);
+	struct sock *sk = (struct sock *)skaddr;
+	struct sock_info *info;
+	struct ctopo_event *ev;
+	__u8 type;
+
+	if (BPF_CORE_READ(ctx, protocol) != IPPROTO_TCP)
+		return 0;
+
+	if (newstate == TCP_SYN_SENT) {
+		/* connect() caller's context: the one moment its pid is known */
+		struct sock_info fresh = { .start_ns = bpf_ktime_get_ns(), .direction = CTOPO_DIR_OUTBOUND };
+
+		fill_current_process(&fresh);
+		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+		return 0;
+	}
+	if (newstate == TCP_SYN_RECV) {
+		/* a child of a listener, created in softirq: no process yet, accept() will tell */
+		struct sock_info fresh = { .start_ns = bpf_ktime_get_ns(), .direction = CTOPO_DIR_INBOUND };
+
+		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+		return 0;
+	}
+
+	if (oldstate == TCP_SYN_SENT && newstate == TCP_ESTABLISHED)
+		type = CTOPO_EV_CONNECT;
+	else if (oldstate == TCP_SYN_SENT && newstate == TCP_CLOSE)
+		type = CTOPO_EV_CONNECT_FAILED;
+	else if (newstate == TCP_CLOSE && oldstate != TCP_LISTEN && oldstate != TCP_CLOSE)
+		type = CTOPO_EV_CLOSE;
+	else
+		return 0;
+
+	info = bpf_map_lookup_elem(&socks, &skaddr);
+	if (!info && type != CTOPO_EV_CLOSE)
+		stat_inc(CTOPO_STAT_SOCK_UNTRACKED);
+
+	ev = reserve_event(type);
+	if (ev) {
+		read_tracepoint_tuple(ev, ctx, sk);
+		if (info) {
+			copy_process(ev, info);
+			if (type != CTOPO_EV_CONNECT)
+				ev->duration_ns = ev->ts_ns - info->start_ns;
+		}
+		if (type == CTOPO_EV_CONNECT_FAILED) {
+			ev->error = BPF_CORE_READ(sk, sk_err);
+			ev->direction = CTOPO_DIR_OUTBOUND;
+		}
+		if (type == CTOPO_EV_CLOSE)
+			read_byte_counts(ev, sk);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	if (type != CTOPO_EV_CONNECT)
+		bpf_map_delete_elem(&socks, &skaddr);
+	return 0;
+}
+
+/* The struct sock behind file descriptor fd of the current task, or NULL. */
+static __always_inline struct sock *sock_of_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline int on_accept_exit(struct syscall_exit_ctx *ctx)
+{
+	long fd = ctx->ret;
+	struct sock *sk;
+	struct sock_info *info, fresh = {};
+	struct ctopo_event *ev;
+	__u64 skaddr;
+	__u16 family;
+
+	if (fd < 0)
+		return 0;
+	sk = sock_of_fd(fd);
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+
+	skaddr = (__u64)sk;
+	info = bpf_map_lookup_elem(&socks, &skaddr);
+	if (info)
+		fresh = *info;
+	else /* accepted from a queue filled before we attached: count its life from now */
+		fresh.start_ns = bpf_ktime_get_ns();
+	fill_current_process(&fresh);
+	fresh.direction = CTOPO_DIR_INBOUND;
+	bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+
+	ev = reserve_event(CTOPO_EV_ACCEPT);
+	if (!ev)
+		return 0;
+	read_tuple(ev, sk);
+	copy_process(ev, &fresh);
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int on_sys_exit_accept4(struct syscall_exit_ctx *ctx)
+{
+	return on_accept_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int on_sys_exit_accept(struct syscall_exit_ctx *ctx)
+{
+	return on_accept_exit(ctx);
+}

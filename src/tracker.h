@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The BPF tracker's lifecycle: open, size, load, attach, read the ring buffer, detach.
+ * Events reach the caller one decoded struct at a time; the ring buffer fd can join an epoll set. */
+#ifndef CTOPO_TRACKER_H
+#define CTOPO_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctopo_event.h"
+
+struct tracker;
+
+struct tracker_options {
+	const char *btf_path;     /* BTF of the running kernel; NULL: /sys/kernel/btf/vmlinux */
+	uint32_t ringbuf_bytes;   /* 0: the default (8 MiB); a power of two >= page size */
+	uint32_t max_sockets;     /* 0: the default (65536) sockets remembered between events */
+	bool libbpf_debug;        /* pass libbpf's own messages through (-v) */
+};
+
+struct tracker_stats {
+	uint64_t events;          /* decoded and delivered */
+	uint64_t lost;            /* ring buffer full: events the kernel could not hand over */
+	uint64_t lost_by_type[CTOPO_EV_CLOSE + 1]; /* the same, per enum ctopo_event_type */
+	uint64_t untracked;       /* connect/accept-side events whose process was not known */
+	uint64_t malformed;       /* samples that failed to decode (should stay 0) */
+};
+
+/* Return non-zero to stop the current poll early (the value is returned by tracker_poll). */
+typedef int (*tracker_event_fn)(const struct ctopo_event *ev, void *userdata);
+
+/* Load and attach; on failure logs one message that names the fix and returns -errno. */
+int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata,
+		struct tracker **ret);
+void tracker_free(struct tracker *t);
+
+/* An fd that becomes readable when events are waiting (for epoll). */
+int tracker_fd(const struct tracker *t);
+
+/* Deliver waiting events, waiting up to timeout_ms for the first (0: do not wait).
+ * Returns the number delivered, or -errno. */
+int tracker_poll(struct tracker *t, int timeout_ms);
+
+int tracker_read_stats(struct tracker *t, struct tracker_stats *ret);
+
+#endif

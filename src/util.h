@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small helpers every module uses: cleanup attributes and ownership transfer. */
+#ifndef CTOPO_UTIL_H
+#define CTOPO_UTIL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+#define _cleanup_(fn) __attribute__((cleanup(fn)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Hand ownership out of a cleanup variable: the variable is left NULL. */
+#define TAKE_PTR(p)                        \
+	({                                 \
+		__typeof__(p) _taken = (p); \
+		(p) = NULL;                \
+		_taken;                    \
+	})
+
+#define TAKE_FD(fd)                \
+	({                         \
+		int _taken = (fd); \
+		(fd) = -1;         \
+		_taken;            \
+	})
+
+/* Parse a whole decimal unsigned number; 0 or -EINVAL / -ERANGE. */
+int parse_u64(const char *s, unsigned long long max, unsigned long long *ret);
+
+#endif

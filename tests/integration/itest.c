@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "itest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void itest_require_root(const char *test_name)
+{
+	const char *ci = getenv("CI");
+
+	if (geteuid() == 0)
+		return;
+	if (ci && !strcmp(ci, "true")) {
+		fprintf(stderr, "%s: FAIL: this test needs root and CI=true forbids skipping it\n", test_name);
+		exit(1);
+	}
+	fprintf(stderr, "%s: SKIP: needs root (it loads BPF and creates network namespaces)\n", test_name);
+	exit(77);
+}
+
+int itest_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	status = system(cmd);
+	if (status == -1)
+		return -1;
+	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (status != 0)
+		fprintf(stderr, "itest: '%s' exited %d\n", cmd, status);
+	return status;
+}
+
+void itest_ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) != 0)
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
+uint32_t itest_netns_create(const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	itest_netns_delete(name);
+	if (itest_sh("ip netns add %s", name) != 0)
+		return 0;
+	if (itest_sh("ip -n %s link set lo up", name) != 0)
+		return 0;
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if (stat(path, &st) < 0)
+		return 0;
+	return (uint32_t)st.st_ino;
+}
+
+void itest_netns_delete(const char *name)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", name);
+	if (system(cmd) == -1)
+		perror("system");
+}
+
+int itest_netns_enter(const char *name)
+{
+	char path[256];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const char *v6_a,
+		    const char *ns_b, const char *if_b, const char *v4_b, const char *v6_b)
+{
+	if (itest_sh("ip link add %s netns %s type veth peer name %s netns %s", if_a, ns_a, if_b, ns_b))
+		return -1;
+	if (itest_sh("ip -n %s addr add %s/24 dev %s && ip -n %s addr add %s/64 dev %s nodad && "
+		     "ip -n %s link set %s up", ns_a, v4_a, if_a, ns_a, v6_a, if_a, ns_a, if_a))
+		return -1;
+	if (itest_sh("ip -n %s addr add %s/24 dev %s && ip -n %s addr add %s/64 dev %s nodad && "
+		     "ip -n %s link set %s up", ns_b, v4_b, if_b, ns_b, v6_b, if_b, ns_b, if_b))
+		return -1;
+	return 0;
+}
+
+uint32_t itest_ns_inode(pid_t pid, const char *kind)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kind);
+	if (stat(path, &st) < 0)
+		return 0;
+	return (uint32_t)st.st_ino;
+}
+
+int itest_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

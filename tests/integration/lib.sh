@@ -1,0 +1,25 @@
+# Sourced by the shell integration tests. set -eu is the caller's.
+: "${CTOPO_BIN:?run through meson test}"
+
+require_root() {
+	if [ "$(id -u)" -eq 0 ]; then return 0; fi
+	if [ "${CI:-}" = true ]; then
+		echo "$1: FAIL: this test needs root and CI=true forbids skipping it" >&2; exit 1
+	fi
+	echo "$1: SKIP: needs root" >&2; exit 77
+}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# wait_for SECONDS COMMAND...: poll every 50 ms until COMMAND succeeds.
+wait_for() {
+	local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+ensure_tracefs() {
+	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+}

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The BPF tracker against the real kernel: real processes in real network namespaces joined
+ * by a veth pair; each event must carry the right pid, netns, mntns, ports and byte counts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "itest.h"
+#include "tracker.h"
+
+#define NS_SERVER "ctopo-trk-srv"
+#define NS_CLIENT "ctopo-trk-cli"
+#define NS_STORM "ctopo-trk-storm"
+#define SERVER_V4 "10.77.0.1"
+#define CLIENT_V4 "10.77.0.2"
+#define SERVER_V6 "fd77::1"
+#define CLIENT_V6 "fd77::2"
+#define STORM_CONNECTIONS 20000
+
+struct event_log {
+	struct ctopo_event *v;
+	size_t n, cap;
+};
+
+static struct tracker *tracker;
+static struct event_log events;
+static uint32_t netns_server, netns_client, netns_storm, host_mntns;
+
+/* Keep only our namespaces' events: the host may be busy with its own connections. */
+static int collect(const struct ctopo_event *ev, void *userdata)
+{
+	(void)userdata;
+	if (ev->netns != netns_server && ev->netns != netns_client && ev->netns != netns_storm)
+		return 0;
+	if (events.n == events.cap) {
+		events.cap = events.cap ? events.cap * 2 : 1024;
+		events.v = realloc(events.v, events.cap * sizeof(*events.v));
+		if (!events.v)
+			abort();
+	}
+	events.v[events.n++] = *ev;
+	return 0;
+}
+
+/* Poll the ring buffer until the child exits, then drain; returns the child's status. */
+static int wait_pumping(pid_t pid)
+{
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		tracker_poll(tracker, 20);
+	}
+	for (int i = 0; i < 10; i++) /* events of the last close may still be in flight */
+		tracker_poll(tracker, 20);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void make_sockaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss,
+			  socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		*len = sizeof(*sin6);
+	}
+}
+
+struct server_plan {
+	const char *netns;
+	int family;
+	const char *addr;
+	uint16_t port;
+	int connections;
+	size_t reply_bytes;
+	bool own_mntns;  /* unshare -m: a mount namespace of its own, like a container */
+	bool drain;      /* read until EOF before replying */
+};
+
+/* Fork a server; returns its pid once it listens. ready_fd reports readiness. */
+static pid_t start_server(const struct server_plan *plan)
+{
+	int ready[2];
+	pid_t pid;
+	char ok;
+
+	if (pipe(ready) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		int one = 1, lfd;
+		char buf[65536];
+
+		close(ready[0]);
+		if (itest_netns_enter(plan->netns) < 0)
+			_exit(10);
+		if (plan->own_mntns && unshare(CLONE_NEWNS) < 0)
+			_exit(11);
+		lfd = socket(plan->family, SOCK_STREAM, 0);
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		make_sockaddr(plan->family, plan->addr, plan->port, &ss, &len);
+		if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4096) < 0)
+			_exit(12);
+		if (write(ready[1], "1", 1) != 1)
+			_exit(13);
+		memset(buf, 'r', sizeof(buf));
+		for (int i = 0; i < plan->connections; i++) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			size_t left = plan->reply_bytes;
+
+			if (fd < 0)
+				_exit(14);
+			while (plan->drain && read(fd, buf, sizeof(buf)) > 0)
+				;
+			while (left > 0) {
+				ssize_t w = write(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
+
+				if (w <= 0)
+					_exit(15);
+				left -= w;
+			}
+			close(fd);
+		}
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &ok, 1) != 1) {
+		close(ready[0]);
+		itest_wait(pid);
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+struct client_plan {
+	const char *netns;
+	int family;
+	const char *addr;
+	uint16_t port;
+	size_t send_bytes;
+	bool expect_refused;
+	bool read_reply;
+};
+
+/* The client child: 0 on the expected outcome. */
+static pid_t start_client(const struct client_plan *plan)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char buf[65536];
+	size_t left = plan->send_bytes;
+	int fd;
+
+	if (itest_netns_enter(plan->netns) < 0)
+		_exit(20);
+	fd = socket(plan->family, SOCK_STREAM, 0);
+	make_sockaddr(plan->family, plan->addr, plan->port, &ss, &len);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		_exit(plan->expect_refused && errno == ECONNREFUSED ? 0 : 21);
+	if (plan->expect_refused)
+		_exit(22);
+	memset(buf, 's', sizeof(buf));
+	while (left > 0) {
+		ssize_t w = write(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
+
+		if (w <= 0)
+			_exit(23);
+		left -= w;
+	}
+	shutdown(fd, SHUT_WR);
+	while (plan->read_reply && read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	_exit(0);
+}
+
+static const struct ctopo_event *find_event(uint8_t type, uint32_t netns, uint16_t sport, uint16_t dport)
+{
+	for (size_t i = 0; i < events.n; i++) {
+		const struct ctopo_event *ev = &events.v[i];
+
+		if (ev->type == type && ev->netns == netns && (!sport || ev->sport == sport) &&
+		    (!dport || ev->dport == dport))
+			return ev;
+	}
+	return NULL;
+}
+
+static void assert_addr(const struct ctopo_event *ev, const uint8_t bytes[16], const char *expected)
+{
+	char s[ADDR_STRLEN];
+
+	addr_format(ev->family, bytes, s, sizeof(s));
+	assert_string_equal(s, expected);
+}
+
+/* One conversation across the veth, every event checked from both sides. */
+static void conversation(int family, const char *server_addr, const char *client_addr, uint16_t port)
+{
+	const size_t sent = 123457, replied = 5678;
+	struct server_plan sp = { NS_SERVER, family, server_addr, port, 1, replied, true, true };
+	struct client_plan cp = { NS_CLIENT, family, server_addr, port, sent, false, true };
+	const struct ctopo_event *conn, *acc, *cclose, *sclose;
+	uint32_t server_mntns;
+	pid_t server, client;
+
+	events.n = 0;
+	server = start_server(&sp);
+	assert_true(server > 0);
+	server_mntns = itest_ns_inode(server, "mnt");
+	assert_true(server_mntns != 0 && server_mntns != host_mntns);
+	client = start_client(&cp);
+	assert_int_equal(wait_pumping(client), 0);
+	assert_int_equal(wait_pumping(server), 0);
+
+	conn = find_event(CTOPO_EV_CONNECT, netns_client, 0, port);
+	assert_non_null(conn);
+	assert_int_equal(conn->pid, client);
+	assert_int_equal(conn->family, family);
+	assert_int_equal(conn->mntns, host_mntns);
+	assert_int_equal(conn->direction, CTOPO_DIR_OUTBOUND);
+	assert_true(conn->sport != 0);
+	assert_addr(conn, conn->saddr, client_addr);
+	assert_addr(conn, conn->daddr, server_addr);
+
+	acc = find_event(CTOPO_EV_ACCEPT, netns_server, port, conn->sport);
+	assert_non_null(acc);
+	assert_int_equal(acc->pid, server);
+	assert_int_equal(acc->mntns, server_mntns);
+	assert_int_equal(acc->direction, CTOPO_DIR_INBOUND);
+	assert_addr(acc, acc->saddr, server_addr);
+	assert_addr(acc, acc->daddr, client_addr);
+
+	cclose = find_event(CTOPO_EV_CLOSE, netns_client, conn->sport, port);
+	assert_non_null(cclose);
+	assert_int_equal(cclose->pid, client);
+	assert_int_equal(cclose->direction, CTOPO_DIR_OUTBOUND);
+	assert_int_equal(cclose->bytes_sent, sent);
+	assert_int_equal(cclose->bytes_received, replied);
+	assert_true(cclose->duration_ns > 0);
+
+	sclose = find_event(CTOPO_EV_CLOSE, netns_server, port, conn->sport);
+	assert_non_null(sclose);
+	assert_int_equal(sclose->pid, server);
+	assert_int_equal(sclose->mntns, server_mntns);
+	assert_int_equal(sclose->direction, CTOPO_DIR_INBOUND);
+	assert_int_equal(sclose->bytes_sent, replied);
+	assert_int_equal(sclose->bytes_received, sent);
+}
+
+static void ipv4_connect_accept_close(void **state)
+{
+	(void)state;
+	conversation(AF_INET, SERVER_V4, CLIENT_V4, 7001);
+}
+
+static void ipv6_connect_accept_close(void **state)
+{
+	(void)state;
+	conversation(AF_INET6, SERVER_V6, CLIENT_V6, 7002);
+}
+
+static void refused_connect_is_reported(void **state)
+{
+	struct client_plan cp = { NS_CLIENT, AF_INET, SERVER_V4, 7999, 0, true, false };
+	const struct ctopo_event *ev;
+	pid_t client;
+
+	(void)state;
+	events.n = 0;
+	client = start_client(&cp);
+	assert_int_equal(wait_pumping(client), 0);
+	ev = find_event(CTOPO_EV_CONNECT_FAILED, netns_client, 0, 7999);
+	assert_non_null(ev);
+	assert_int_equal(ev->pid, client);
+	assert_int_equal(ev->error, ECONNREFUSED);
+	assert_int_equal(ev->direction, CTOPO_DIR_OUTBOUND);
+	assert_null(find_event(CTOPO_EV_CONNECT, netns_client, 0, 7999));
+}
+
+/* Connect and close at once: it lives well under a millisecond, and is still seen whole. */
+static void short_lived_connection_is_seen(void **state)
+{
+	struct server_plan sp = { NS_SERVER, AF_INET, SERVER_V4, 7003, 1, 0, false, false };
+	struct client_plan cp = { NS_CLIENT, AF_INET, SERVER_V4, 7003, 0, false, false };
+	const struct ctopo_event *conn, *cclose;
+	pid_t server, client;
+
+	(void)state;
+	events.n = 0;
+	server = start_server(&sp);
+	assert_true(server > 0);
+	client = start_client(&cp);
+	assert_int_equal(wait_pumping(client), 0);
+	assert_int_equal(wait_pumping(server), 0);
+	conn = find_event(CTOPO_EV_CONNECT, netns_client, 0, 7003);
+	assert_non_null(conn);
+	assert_int_equal(conn->pid, client);
+	assert_non_null(find_event(CTOPO_EV_ACCEPT, netns_server, 7003, conn->sport));
+	cclose = find_event(CTOPO_EV_CLOSE, netns_client, conn->sport, 7003);
+	assert_non_null(cclose);
+	assert_int_equal(cclose->pid, client);
+	assert_int_equal(cclose->bytes_sent, 0);
+	assert_non_null(find_event(CTOPO_EV_CLOSE, netns_server, 7003, conn->sport));
+}
+
+/* 20,000 connections as fast as one client can make them: every connect and accept is
+ * reported, or the shortfall is exactly what the kernel counted as lost. */
+static void storm_loses_nothing_silently(void **state)
+{
+	struct server_plan sp = { NS_STORM, AF_INET, "127.0.0.1", 7100, STORM_CONNECTIONS, 0, false, false };
+	struct tracker_stats before, after;
+	size_t connects = 0, accepts = 0;
+	pid_t server, client;
+
+	(void)state;
+	events.n = 0;
+	assert_int_equal(tracker_read_stats(tracker, &before), 0);
+	server = start_server(&sp);
+	assert_true(server > 0);
+	client = fork();
+	assert_true(client >= 0);
+	if (client == 0) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (itest_netns_enter(NS_STORM) < 0)
+			_exit(30);
+		make_sockaddr(AF_INET, "127.0.0.1", 7100, &ss, &len);
+		for (int i = 0; i < STORM_CONNECTIONS; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+			if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
+				_exit(31);
+			close(fd);
+		}
+		_exit(0);
+	}
+	assert_int_equal(wait_pumping(client), 0);
+	assert_int_equal(wait_pumping(server), 0);
+	assert_int_equal(tracker_read_stats(tracker, &after), 0);
+
+	for (size_t i = 0; i < events.n; i++) {
+		if (events.v[i].netns != netns_storm)
+			continue;
+		if (events.v[i].type == CTOPO_EV_CONNECT && events.v[i].dport == 7100)
+			connects++;
+		if (events.v[i].type == CTOPO_EV_ACCEPT && events.v[i].sport == 7100)
+			accepts++;
+	}
+	fprintf(stderr, "storm: %zu connects, %zu accepts reported; lost connect %llu, accept %llu\n",
+		connects, accepts,
+		(unsigned long long)(after.lost_by_type[CTOPO_EV_CONNECT] - before.lost_by_type[CTOPO_EV_CONNECT]),
+		(unsigned long long)(after.lost_by_type[CTOPO_EV_ACCEPT] - before.lost_by_type[CTOPO_EV_ACCEPT]));
+	/* lost counters are host-wide: other traffic may add to them, never subtract */
+	assert_true(STORM_CONNECTIONS - connects <=
+		    after.lost_by_type[CTOPO_EV_CONNECT] - before.lost_by_type[CTOPO_EV_CONNECT]);
+	assert_true(STORM_CONNECTIONS - accepts <=
+		    after.lost_by_type[CTOPO_EV_ACCEPT] - before.lost_by_type[CTOPO_EV_ACCEPT]);
+	if (after.lost == before.lost) {
+		assert_int_equal(connects, STORM_CONNECTIONS);
+		assert_int_equal(accepts, STORM_CONNECTIONS);
+	}
+	assert_int_equal(after.malformed, 0);
+}
+
+static int setup(void **state)
+{
+	struct tracker_options opts = { 0 };
+
+	(void)state;
+	itest_ensure_tracefs();
+	host_mntns = itest_ns_inode(getpid(), "mnt");
+	netns_server = itest_netns_create(NS_SERVER);
+	netns_client = itest_netns_create(NS_CLIENT);
+	netns_storm = itest_netns_create(NS_STORM);
+	if (!netns_server || !netns_client || !netns_storm)
+		return -1;
+	if (itest_veth_link(NS_SERVER, "ctopo-trk0", SERVER_V4, SERVER_V6, NS_CLIENT, "ctopo-trk1",
+			    CLIENT_V4, CLIENT_V6) < 0)
+		return -1;
+	return tracker_new(&opts, collect, NULL, &tracker) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tracker_free(tracker);
+	free(events.v);
+	itest_netns_delete(NS_SERVER);
+	itest_netns_delete(NS_CLIENT);
+	itest_netns_delete(NS_STORM);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ipv4_connect_accept_close),
+		cmocka_unit_test(ipv6_connect_accept_close),
+		cmocka_unit_test(refused_connect_is_reported),
+		cmocka_unit_test(short_lived_connection_is_seen),
+		cmocka_unit_test(storm_loses_nothing_silently),
+	};
+
+	itest_require_root("test_tracker");
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "jsonw.h"
+
+static char *render(void (*fn)(struct jsonw *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jsonw w;
+
+	jsonw_init(&w, f);
+	fn(&w);
+	fclose(f);
+	return buf;
+}
+
+static void nested(struct jsonw *w)
+{
+	jsonw_object_begin(w);
+	jsonw_kv_string(w, "a", "x");
+	jsonw_key(w, "list");
+	jsonw_array_begin(w);
+	jsonw_u64(w, 1);
+	jsonw_i64(w, -2);
+	jsonw_object_begin(w);
+	jsonw_object_end(w);
+	jsonw_array_end(w);
+	jsonw_kv_bool(w, "ok", true);
+	jsonw_key(w, "none");
+	jsonw_string(w, NULL);
+	jsonw_object_end(w);
+}
+
+static void commas_and_nesting(void **state)
+{
+	char *s = render(nested);
+
+	(void)state;
+	assert_string_equal(s, "{\"a\":\"x\",\"list\":[1,-2,{}],\"ok\":true,\"none\":null}");
+	free(s);
+}
+
+static void hostile(struct jsonw *w)
+{
+	jsonw_string(w, "q\"b\\n\n\x01\xff");
+}
+
+static void hostile_bytes_stay_one_valid_string(void **state)
+{
+	char *s = render(hostile);
+
+	(void)state;
+	assert_string_equal(s, "\"q\\\"b\\\\n\\n\\u0001\\u00ff\"");
+	free(s);
+}
+
+static void bounded(struct jsonw *w)
+{
+	jsonw_string_n(w, "abcdef", 3);
+}
+
+static void string_n_stops_at_bound(void **state)
+{
+	char *s = render(bounded);
+
+	(void)state;
+	assert_string_equal(s, "\"abc\"");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(commas_and_nesting),
+		cmocka_unit_test(hostile_bytes_stay_one_valid_string),
+		cmocka_unit_test(string_n_stops_at_bound),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
