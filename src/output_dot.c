@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Graphviz DOT: one cluster per network namespace labelled with its containers, process nodes
+ * "name (pid)", pseudo nodes outside every cluster, edges labelled with the server port. */
+#include "output.h"
+
+/* A DOT double-quoted string: quotes and backslashes escaped, control bytes dropped. */
+static void dot_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			fputs("\\n", out); /* DOT's line break inside a label */
+		else if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c >= 0x20 && c != 0x7f)
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void dot_node(FILE *out, const struct graph_node *n, const char *indent)
+{
+	char label[320], text[160];
+
+	graph_node_label(n, text, sizeof(text));
+	fputs(indent, out);
+	dot_string(out, n->id);
+	if (n->kind == GRAPH_NODE_PROCESS) {
+		snprintf(label, sizeof(label), "%s\n%s", text, n->container ? n->container->name : "host");
+		fputs(" [label=", out);
+		dot_string(out, label);
+		fputs(n->container ? ", style=\"rounded,filled\", fillcolor=\"#dbe9f6\"];\n" : "];\n", out);
+	} else {
+		fputs(" [label=", out);
+		dot_string(out, text);
+		fputs(n->kind == GRAPH_NODE_UNKNOWN_LOCAL ? ", shape=ellipse, style=dashed];\n"
+							  : ", shape=ellipse, style=filled, fillcolor=\"#eeeeee\"];\n", out);
+	}
+}
+
+void output_graph_dot(FILE *out, const struct report *r, const struct graph *g)
+{
+	(void)r;
+	fputs("digraph ctopo {\n"
+	      "  rankdir=LR;\n"
+	      "  graph [fontname=\"Helvetica\"];\n"
+	      "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+	      "  edge [fontname=\"Helvetica\", fontsize=10];\n", out);
+	for (size_t i = 0; i < g->n_namespaces; i++) {
+		const struct graph_namespace *ns = &g->namespaces[i];
+		char label[1024];
+		int len;
+
+		len = snprintf(label, sizeof(label), "netns %u%s", ns->inode, ns->is_host ? " (host)" : "");
+		for (size_t j = 0; j < ns->n_containers && len > 0 && (size_t)len < sizeof(label); j++)
+			len += snprintf(label + len, sizeof(label) - len, "%s%s", j ? ", " : "\n",
+					ns->containers[j]->name);
+		fprintf(out, "  subgraph \"cluster_%u\" {\n    label=", ns->inode);
+		dot_string(out, label);
+		fputs(";\n    style=rounded;\n", out);
+		for (size_t k = 0; k < g->n_nodes; k++)
+			if (g->nodes[k].kind == GRAPH_NODE_PROCESS && g->nodes[k].netns == ns->inode)
+				dot_node(out, &g->nodes[k], "    ");
+		fputs("  }\n", out);
+	}
+	for (size_t k = 0; k < g->n_nodes; k++)
+		if (g->nodes[k].kind != GRAPH_NODE_PROCESS)
+			dot_node(out, &g->nodes[k], "  ");
+	for (size_t i = 0; i < g->n_edges; i++) {
+		const struct graph_edge *e = &g->edges[i];
+		char label[96];
+		int len = snprintf(label, sizeof(label), ":%u", e->port);
+
+		if (e->nat && e->dialled_port != e->port)
+			len += snprintf(label + len, sizeof(label) - len, " (NAT :%u)", e->dialled_port);
+		if (e->count > 1)
+			snprintf(label + len, sizeof(label) - len, " x%u", e->count);
+		fputs("  ", out);
+		dot_string(out, g->nodes[e->from].id);
+		fputs(" -> ", out);
+		dot_string(out, g->nodes[e->to].id);
+		fputs(" [label=", out);
+		dot_string(out, label);
+		fputs(e->state == REPORT_STATE_ESTABLISHED ? "];\n" : ", style=dashed];\n", out);
+	}
+	fputs("}\n", out);
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* An indented tree per network namespace: each process with what it dials (->) and what dials
+ * it (<-), so one glance at a process answers both questions. */
+#include <errno.h>
+#include <string.h>
+
+#include "output.h"
+
+int output_format_parse(const char *s, enum output_format *ret)
+{
+	if (!strcmp(s, "text"))
+		*ret = OUTPUT_TEXT;
+	else if (!strcmp(s, "json"))
+		*ret = OUTPUT_JSON;
+	else if (!strcmp(s, "dot"))
+		*ret = OUTPUT_DOT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void output_graph(FILE *out, enum output_format f, const struct report *r, const struct graph *g)
+{
+	switch (f) {
+	case OUTPUT_JSON:
+		output_graph_json(out, r, g);
+		break;
+	case OUTPUT_DOT:
+		output_graph_dot(out, r, g);
+		break;
+	default:
+		output_graph_text(out, r, g);
+	}
+}
+
+static void print_peer(FILE *out, const struct graph *g, size_t node, uint32_t from_netns)
+{
+	const struct graph_node *n = &g->nodes[node];
+	char label[160];
+
+	graph_node_label(n, label, sizeof(label));
+	fputs(label, out);
+	if (n->kind != GRAPH_NODE_PROCESS)
+		return;
+	fprintf(out, " [%s]", n->container ? n->container->name : "host");
+	if (n->netns != from_netns)
+		fprintf(out, " in netns %u", n->netns);
+}
+
+static void print_edge_detail(FILE *out, const struct graph_edge *e)
+{
+	fprintf(out, " :%u", e->port);
+	if (e->nat && e->dialled_port != e->port)
+		fprintf(out, " (dialled :%u, NAT)", e->dialled_port);
+	else if (e->nat)
+		fputs(" (NAT)", out);
+	fprintf(out, " %s", report_state_name(e->state));
+	if (e->count > 1)
+		fprintf(out, " x%u", e->count);
+	if (e->closed && e->state != REPORT_STATE_FAILED)
+		fprintf(out, " (%u closed, %llu bytes)", e->closed, (unsigned long long)e->bytes);
+	fputc('\n', out);
+}
+
+void output_graph_text(FILE *out, const struct report *r, const struct graph *g)
+{
+	(void)r;
+	if (g->n_namespaces == 0)
+		fputs("no TCP connections\n", out);
+	for (size_t i = 0; i < g->n_namespaces; i++) {
+		const struct graph_namespace *ns = &g->namespaces[i];
+
+		fprintf(out, "netns %u%s", ns->inode, ns->is_host ? " (host)" : "");
+		for (size_t j = 0; j < ns->n_containers; j++)
+			fprintf(out, "%s%s", j ? ", " : ": ", ns->containers[j]->name);
+		fputc('\n', out);
+		for (size_t k = 0; k < g->n_nodes; k++) {
+			const struct graph_node *n = &g->nodes[k];
+			char label[160];
+
+			if (n->kind != GRAPH_NODE_PROCESS || n->netns != ns->inode)
+				continue;
+			graph_node_label(n, label, sizeof(label));
+			fprintf(out, "  %s [%s]%s\n", label, n->container ? n->container->name : "host",
+				n->listening ? " listening" : "");
+			for (size_t e = 0; e < g->n_edges; e++) {
+				if (g->edges[e].from != k)
+					continue;
+				fputs("    -> ", out);
+				print_peer(out, g, g->edges[e].to, n->netns);
+				print_edge_detail(out, &g->edges[e]);
+			}
+			for (size_t e = 0; e < g->n_edges; e++) {
+				if (g->edges[e].to != k)
+					continue;
+				fputs("    <- ", out);
+				print_peer(out, g, g->edges[e].from, n->netns);
+				print_edge_detail(out, &g->edges[e]);
+			}
+		}
+	}
+}

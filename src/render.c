@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "render.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "util.h"
+
+/* ---- a small chained hash index over array positions ------------------------------------ */
+
+struct index {
+	size_t *heads; /* bucket -> position + 1 (0: empty) */
+	size_t *next;  /* position -> next position + 1 in the same bucket */
+	size_t n_buckets;
+};
+
+static int index_init(struct index *ix, size_t n_items)
+{
+	ix->n_buckets = 64;
+	while (ix->n_buckets < n_items * 2)
+		ix->n_buckets <<= 1;
+	ix->heads = calloc(ix->n_buckets, sizeof(size_t));
+	ix->next = calloc(n_items ? n_items : 1, sizeof(size_t));
+	return ix->heads && ix->next ? 0 : -ENOMEM;
+}
+
+static void index_free(struct index *ix)
+{
+	free(ix->heads);
+	free(ix->next);
+}
+
+static void index_add(struct index *ix, uint64_t hash, size_t pos)
+{
+	size_t b = hash & (ix->n_buckets - 1);
+
+	ix->next[pos] = ix->heads[b];
+	ix->heads[b] = pos + 1;
+}
+
+#define INDEX_FOREACH(ix, hash, pos) \
+	for (size_t _p = (ix)->heads[(hash) & ((ix)->n_buckets - 1)]; _p && ((pos) = _p - 1, 1); _p = (ix)->next[_p - 1])
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static uint64_t hash_endpoint(uint64_t h, const struct report_endpoint *e)
+{
+	h = fnv(h, &e->family, sizeof(e->family));
+	h = fnv(h, e->addr, e->family == AF_INET ? 4 : 16);
+	return fnv(h, &e->port, sizeof(e->port));
+}
+
+static uint64_t hash_tuple(const struct report_endpoint *local, const struct report_endpoint *remote)
+{
+	return hash_endpoint(hash_endpoint(14695981039346656037ULL, local), remote);
+}
+
+static bool endpoint_equal(const struct report_endpoint *a, const struct report_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port && !memcmp(a->addr, b->addr, 16);
+}
+
+static bool addr_unspecified(const struct report_endpoint *e)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(e->addr, zero, 16);
+}
+
+/* ---- container mapping ------------------------------------------------------------------ */
+
+const struct report_container *render_map_container(const struct report *r, uint32_t mntns,
+						    uint64_t cgroup_id, const char *container_id,
+						    uint32_t netns)
+{
+	const struct report_container *only = NULL;
+	size_t matches = 0;
+
+	if (mntns)
+		for (size_t i = 0; i < r->n_containers; i++)
+			if (r->containers[i].mntns == mntns)
+				return &r->containers[i];
+	if (container_id && container_id[0]) {
+		const struct report_container *c = report_container_by_id(r, container_id);
+
+		if (c)
+			return c;
+	}
+	/* on hybrid cgroup hosts every process shares the root cgroup id: only a unique one names */
+	if (cgroup_id) {
+		for (size_t i = 0; i < r->n_containers; i++)
+			if (r->containers[i].cgroup_id == cgroup_id) {
+				only = &r->containers[i];
+				matches++;
+			}
+		if (matches == 1)
+			return only;
+	}
+	if (netns && netns != r->host_netns) {
+		matches = 0;
+		for (size_t i = 0; i < r->n_containers; i++)
+			if (r->containers[i].netns == netns && r->containers[i].running) {
+				only = &r->containers[i];
+				matches++;
+			}
+		if (matches == 1)
+			return only;
+	}
+	return NULL;
+}
+
+/* ---- building ---------------------------------------------------------------------------- */
+
+struct builder {
+	const struct report *r;
+	struct graph *g;
+	size_t nodes_cap, edges_cap;
+	struct index node_ix;  /* by hash of node id */
+	size_t node_ix_cap;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	return fnv(14695981039346656037ULL, s, strlen(s));
+}
+
+static int grow(void **array, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 64;
+	p = realloc(*array, *cap * size);
+	if (!p)
+		return -ENOMEM;
+	*array = p;
+	return 0;
+}
+
+/* Find or add a node by id; returns its index or -ENOMEM. */
+static ssize_t node_get(struct builder *b, const struct graph_node *proto)
+{
+	uint64_t h = hash_str(proto->id);
+	size_t pos;
+
+	INDEX_FOREACH(&b->node_ix, h, pos)
+		if (!strcmp(b->g->nodes[pos].id, proto->id))
+			return pos;
+	if (b->g->n_nodes >= b->node_ix_cap)
+		return -ENOMEM; /* sized for the worst case up front; cannot happen */
+	if (grow((void **)&b->g->nodes, &b->nodes_cap, b->g->n_nodes, sizeof(*proto)) < 0)
+		return -ENOMEM;
+	b->g->nodes[b->g->n_nodes] = *proto;
+	index_add(&b->node_ix, h, b->g->n_nodes);
+	return b->g->n_nodes++;
+}
+
+static ssize_t process_node(struct builder *b, const struct report_conn *c)
+{
+	struct graph_node n = { .kind = GRAPH_NODE_PROCESS, .pid = c->pid, .netns = c->netns,
+				.mntns = c->mntns };
+	ssize_t i;
+
+	snprintf(n.id, sizeof(n.id), "proc:%u:%u:%u", c->netns, c->pid, c->mntns);
+	if (c->pid)
+		memcpy(n.name, c->comm, sizeof(n.name));
+	n.name[sizeof(n.name) - 1] = '\0';
+	n.container = render_map_container(b->r, c->mntns, c->cgroup_id, c->container_id, c->netns);
+	i = node_get(b, &n);
+	if (i >= 0 && c->direction == REPORT_DIR_LISTEN)
+		b->g->nodes[i].listening = true;
+	return i;
+}
+
+static ssize_t pseudo_node(struct builder *b, bool inbound, const struct report_endpoint *remote)
+{
+	struct graph_node n = { 0 };
+
+	if (report_address_is_local(b->r, remote->family, remote->addr)) {
+		n.kind = GRAPH_NODE_UNKNOWN_LOCAL;
+		addr_format(remote->family, remote->addr, n.address, sizeof(n.address));
+		snprintf(n.id, sizeof(n.id), "local:%s", n.address);
+	} else {
+		n.kind = inbound ? GRAPH_NODE_INTERNET_IN : GRAPH_NODE_INTERNET_OUT;
+		snprintf(n.id, sizeof(n.id), inbound ? "internet:inbound" : "internet:outbound");
+	}
+	return node_get(b, &n);
+}
+
+static int add_edge(struct builder *b, size_t from, size_t to, const struct report_conn *client_side,
+		    const struct report_conn *server_side, uint16_t port, uint16_t dialled)
+{
+	const struct report_conn *c = client_side ? client_side : server_side;
+	struct graph_edge *e;
+
+	if (grow((void **)&b->g->edges, &b->edges_cap, b->g->n_edges, sizeof(*e)) < 0)
+		return -ENOMEM;
+	e = &b->g->edges[b->g->n_edges++];
+	*e = (struct graph_edge){ .from = from, .to = to, .port = port, .dialled_port = dialled,
+				  .nat = client_side && client_side->nat, .state = c->state, .count = 1 };
+	if (c->state != REPORT_STATE_ESTABLISHED) {
+		e->closed = 1;
+		e->bytes = c->bytes_sent + c->bytes_received;
+	}
+	return 0;
+}
+
+/* A listener that owns endpoint want, as seen from namespace from_netns. */
+static const struct report_conn *find_listener(const struct report *r, const struct index *listeners,
+					       const struct report_endpoint *want, uint32_t from_netns)
+{
+	bool loopback = addr_is_loopback(want->family, want->addr);
+	const struct report_conn *wildcard = NULL;
+	size_t pos;
+
+	INDEX_FOREACH(listeners, want->port, pos) {
+		const struct report_conn *l = &r->conns[pos];
+		const struct report_netns *ns;
+
+		if (l->local.port != want->port)
+			continue;
+		if (loopback && l->netns != from_netns)
+			continue; /* loopback never leaves its namespace */
+		if (l->local.family == want->family && !memcmp(l->local.addr, want->addr, 16))
+			return l;
+		if (!addr_unspecified(&l->local) || wildcard)
+			continue;
+		if (loopback) {
+			wildcard = l;
+			continue;
+		}
+		ns = report_netns_find(r, l->netns);
+		for (size_t i = 0; ns && i < ns->n_prefixes; i++)
+			if (ns->prefixes[i].family == want->family &&
+			    !memcmp(ns->prefixes[i].addr, want->addr, 16)) {
+				wildcard = l;
+				break;
+			}
+	}
+	return wildcard;
+}
+
+/* The peer connection of c (the other end's socket), or NULL. */
+static const struct report_conn *find_peer(const struct report *r, const struct index *tuples,
+					   const struct report_conn *c, const bool *is_client)
+{
+	const struct report_endpoint *pl = &c->peer_local, *pr = &c->peer_remote;
+	bool loopback = addr_is_loopback(pl->family, pl->addr);
+	size_t pos;
+
+	INDEX_FOREACH(tuples, hash_tuple(pl, pr), pos) {
+		const struct report_conn *p = &r->conns[pos];
+
+		if (p == c || is_client[pos] || !endpoint_equal(&p->local, pl) || !endpoint_equal(&p->remote, pr))
+			continue;
+		if (loopback && p->netns != c->netns)
+			continue;
+		return p;
+	}
+	return NULL;
+}
+
+static int compare_nodes(const struct graph_node *a, const struct graph_node *b, uint32_t host)
+{
+	int r;
+
+	if (a->kind != b->kind)
+		return a->kind - b->kind;
+	if (a->kind != GRAPH_NODE_PROCESS)
+		return strcmp(a->id, b->id);
+	if ((a->netns == host) != (b->netns == host))
+		return a->netns == host ? -1 : 1;
+	if (a->netns != b->netns)
+		return a->netns < b->netns ? -1 : 1;
+	r = strcmp(a->container ? a->container->name : "", b->container ? b->container->name : "");
+	if (r)
+		return r;
+	r = strcmp(a->name, b->name);
+	if (r)
+		return r;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static uint32_t sort_host_netns;
+
+static int qsort_nodes(const void *a, const void *b)
+{
+	return compare_nodes(a, b, sort_host_netns);
+}
+
+static int qsort_edges(const void *pa, const void *pb)
+{
+	const struct graph_edge *a = pa, *b = pb;
+
+	if (a->from != b->from)
+		return a->from < b->from ? -1 : 1;
+	if (a->to != b->to)
+		return a->to < b->to ? -1 : 1;
+	if (a->port != b->port)
+		return a->port - b->port;
+	return a->dialled_port - b->dialled_port;
+}
+
+static int qsort_containers(const void *pa, const void *pb)
+{
+	const struct report_container *a = *(const struct report_container *const *)pa;
+	const struct report_container *b = *(const struct report_container *const *)pb;
+	int r = strcmp(a->name, b->name);
+
+	return r ? r : strcmp(a->id, b->id);
+}
+
+/* Sort nodes, renumber edges, sort and merge edges with the same ends and ports. */
+static int finish(struct graph *g, uint32_t host_netns)
+{
+	size_t *new_pos, n = 0;
+	struct graph_node *sorted;
+
+	/* remember where each node goes: sort a copy tagged with its old index in pid-free field */
+	sorted = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*sorted));
+	new_pos = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*new_pos));
+	if (!sorted || !new_pos) {
+		free(sorted);
+		free(new_pos);
+		return -ENOMEM;
+	}
+	memcpy(sorted, g->nodes, g->n_nodes * sizeof(*sorted));
+	sort_host_netns = host_netns;
+	qsort(sorted, g->n_nodes, sizeof(*sorted), qsort_nodes);
+	/* ids are unique: find each old node's new place by id through a hash of the sorted array */
+	{
+		struct index ix;
+
+		if (index_init(&ix, g->n_nodes) < 0) {
+			free(sorted);
+			free(new_pos);
+			index_free(&ix);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < g->n_nodes; i++)
+			index_add(&ix, hash_str(sorted[i].id), i);
+		for (size_t i = 0; i < g->n_nodes; i++) {
+			size_t pos;
+
+			INDEX_FOREACH(&ix, hash_str(g->nodes[i].id), pos)
+				if (!strcmp(sorted[pos].id, g->nodes[i].id)) {
+					new_pos[i] = pos;
+					break;
+				}
+		}
+		index_free(&ix);
+	}
+	free(g->nodes);
+	g->nodes = sorted;
+	for (size_t i = 0; i < g->n_edges; i++) {
+		g->edges[i].from = new_pos[g->edges[i].from];
+		g->edges[i].to = new_pos[g->edges[i].to];
+	}
+	free(new_pos);
+
+	qsort(g->edges, g->n_edges, sizeof(*g->edges), qsort_edges);
+	for (size_t i = 0; i < g->n_edges; i++) {
+		struct graph_edge *e = &g->edges[i];
+
+		if (n > 0 && !qsort_edges(&g->edges[n - 1], e)) {
+			struct graph_edge *m = &g->edges[n - 1];
+
+			m->count += e->count;
+			m->closed += e->closed;
+			m->bytes += e->bytes;
+			m->nat |= e->nat;
+			if (e->state == REPORT_STATE_ESTABLISHED ||
+			    (e->state == REPORT_STATE_CLOSED && m->state == REPORT_STATE_FAILED))
+				m->state = e->state;
+			continue;
+		}
+		g->edges[n++] = *e;
+	}
+	g->n_edges = n;
+	return 0;
+}
+
+static int build_namespaces(const struct report *r, struct graph *g)
+{
+	uint32_t *seen = calloc(g->n_nodes + r->n_containers + 1, sizeof(uint32_t));
+	size_t n_seen = 0;
+
+	if (!seen)
+		return -ENOMEM;
+	/* nodes are sorted host netns first, then by inode: collect in that order */
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		uint32_t ns = g->nodes[i].netns;
+
+		if (g->nodes[i].kind != GRAPH_NODE_PROCESS || (n_seen && seen[n_seen - 1] == ns))
+			continue;
+		seen[n_seen++] = ns;
+	}
+	g->namespaces = calloc(n_seen ? n_seen : 1, sizeof(*g->namespaces));
+	if (!g->namespaces) {
+		free(seen);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_seen; i++) {
+		struct graph_namespace *gn = &g->namespaces[g->n_namespaces++];
+
+		gn->inode = seen[i];
+		gn->is_host = seen[i] == r->host_netns;
+		gn->containers = calloc(r->n_containers ? r->n_containers : 1, sizeof(*gn->containers));
+		if (!gn->containers) {
+			free(seen);
+			return -ENOMEM;
+		}
+		for (size_t j = 0; j < r->n_containers; j++)
+			if (r->containers[j].netns == seen[i])
+				gn->containers[gn->n_containers++] = &r->containers[j];
+		qsort(gn->containers, gn->n_containers, sizeof(*gn->containers), qsort_containers);
+	}
+	free(seen);
+	return 0;
+}
+
+static bool node_matches_filter(const struct graph_node *n, const struct render_filter *f,
+				const struct report_container *want)
+{
+	if (n->kind != GRAPH_NODE_PROCESS)
+		return false;
+	if (f->by_netns && n->netns != f->netns)
+		return false;
+	if (want && n->container != want)
+		return false;
+	return true;
+}
+
+/* Keep the nodes the filter names, their edges and the nodes at the other ends of those. */
+static int apply_filter(struct graph *g, const struct render_filter *f, const struct report_container *want)
+{
+	bool *keep = calloc(g->n_nodes ? g->n_nodes : 1, sizeof(bool));
+	size_t *new_pos = calloc(g->n_nodes ? g->n_nodes : 1, sizeof(size_t));
+	size_t n = 0, m = 0;
+
+	if (!keep || !new_pos) {
+		free(keep);
+		free(new_pos);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < g->n_nodes; i++)
+		keep[i] = node_matches_filter(&g->nodes[i], f, want);
+	for (size_t i = 0; i < g->n_edges; i++) {
+		struct graph_edge *e = &g->edges[i];
+
+		if (!keep[e->from] && !keep[e->to])
+			continue;
+		g->edges[m++] = *e;
+	}
+	g->n_edges = m;
+	for (size_t i = 0; i < m; i++) /* the other ends of kept edges stay too */
+		keep[g->edges[i].from] = keep[g->edges[i].to] = true;
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		if (!keep[i])
+			continue;
+		new_pos[i] = n;
+		g->nodes[n++] = g->nodes[i];
+	}
+	g->n_nodes = n;
+	for (size_t i = 0; i < m; i++) {
+		g->edges[i].from = new_pos[g->edges[i].from];
+		g->edges[i].to = new_pos[g->edges[i].to];
+	}
+	free(keep);
+	free(new_pos);
+	return 0;
+}
+
+int render_graph(const struct report *r, const struct render_filter *filter, struct graph **ret)
+{
+	struct builder b = { .r = r };
+	const struct report_container *want = NULL;
+	struct index tuples = { 0 }, listeners = { 0 };
+	bool *is_client = NULL, *consumed = NULL;
+	size_t n = r->n_conns;
+	int err = -ENOMEM;
+
+	if (filter && filter->container) {
+		want = report_container_by_name(r, filter->container);
+		if (!want)
+			want = report_container_by_id(r, filter->container);
+		if (!want)
+			return -ENOENT;
+	}
+	b.g = calloc(1, sizeof(*b.g));
+	is_client = calloc(n ? n : 1, sizeof(bool));
+	consumed = calloc(n ? n : 1, sizeof(bool));
+	b.node_ix_cap = 2 * n + 4; /* at most a process and a pseudo node per connection */
+	if (!b.g || !is_client || !consumed || index_init(&tuples, n) < 0 || index_init(&listeners, n) < 0 ||
+	    index_init(&b.node_ix, b.node_ix_cap) < 0)
+		goto out;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct report_conn *c = &r->conns[i];
+
+		if (c->direction == REPORT_DIR_LISTEN)
+			index_add(&listeners, c->local.port, i);
+		else
+			index_add(&tuples, hash_tuple(&c->local, &c->remote), i);
+	}
+	/* who is the client: outbound ones; unknown ones unless a listener owns their local port */
+	for (size_t i = 0; i < n; i++) {
+		const struct report_conn *c = &r->conns[i];
+
+		if (c->direction == REPORT_DIR_OUTBOUND)
+			is_client[i] = true;
+		else if (c->direction == REPORT_DIR_UNKNOWN)
+			is_client[i] = !find_listener(r, &listeners, &c->local, c->netns);
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		const struct report_conn *c = &r->conns[i], *peer, *l;
+		ssize_t from, to;
+
+		if (c->direction == REPORT_DIR_LISTEN) {
+			/* a listening process shows only when it belongs to a container */
+			if (render_map_container(r, c->mntns, c->cgroup_id, c->container_id, c->netns) &&
+			    process_node(&b, c) < 0)
+				goto out;
+			continue;
+		}
+		if (!is_client[i])
+			continue;
+		from = process_node(&b, c);
+		if (from < 0)
+			goto out;
+		peer = find_peer(r, &tuples, c, is_client);
+		if (peer) {
+			consumed[peer - r->conns] = true;
+			to = process_node(&b, peer);
+			if (to < 0 || add_edge(&b, from, to, c, peer, peer->local.port, c->remote.port) < 0)
+				goto out;
+			continue;
+		}
+		l = c->state == REPORT_STATE_FAILED ? NULL : find_listener(r, &listeners, &c->peer_local, c->netns);
+		to = l ? process_node(&b, l) : pseudo_node(&b, false, &c->peer_local);
+		if (to < 0 || add_edge(&b, from, to, c, NULL, c->peer_local.port, c->remote.port) < 0)
+			goto out;
+	}
+	/* inbound connections whose client we do not know */
+	for (size_t i = 0; i < n; i++) {
+		const struct report_conn *c = &r->conns[i];
+		ssize_t from, to;
+
+		if (is_client[i] || consumed[i] || c->direction == REPORT_DIR_LISTEN)
+			continue;
+		to = process_node(&b, c);
+		from = pseudo_node(&b, true, &c->remote);
+		if (to < 0 || from < 0 || add_edge(&b, from, to, NULL, c, c->local.port, c->local.port) < 0)
+			goto out;
+	}
+
+	err = finish(b.g, r->host_netns);
+	if (err < 0)
+		goto out;
+	if (filter && (filter->by_netns || want)) {
+		err = apply_filter(b.g, filter, want);
+		if (err < 0)
+			goto out;
+	}
+	err = build_namespaces(r, b.g);
+	if (err < 0)
+		goto out;
+	*ret = TAKE_PTR(b.g);
+out:
+	index_free(&tuples);
+	index_free(&listeners);
+	index_free(&b.node_ix);
+	free(is_client);
+	free(consumed);
+	graph_free(b.g);
+	return err;
+}
+
+void graph_free(struct graph *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n_namespaces; i++)
+		free(g->namespaces[i].containers);
+	free(g->namespaces);
+	free(g->nodes);
+	free(g->edges);
+	free(g);
+}
+
+void graph_node_label(const struct graph_node *n, char *buf, size_t len)
+{
+	switch (n->kind) {
+	case GRAPH_NODE_INTERNET_IN:
+		snprintf(buf, len, "The Internet (inbound)");
+		break;
+	case GRAPH_NODE_INTERNET_OUT:
+		snprintf(buf, len, "The Internet (outbound)");
+		break;
+	case GRAPH_NODE_UNKNOWN_LOCAL:
+		snprintf(buf, len, "unknown local host %s", n->address);
+		break;
+	default:
+		if (n->pid)
+			snprintf(buf, len, "%s (%u)", n->name[0] ? n->name : "?", n->pid);
+		else
+			snprintf(buf, len, "unknown process");
+	}
+}

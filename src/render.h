@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* From a report to a process graph: endpoints are mapped to processes, processes to containers,
+ * outbound endpoints to the inbound or listening endpoint that owns them in another namespace
+ * (after NAT), and what matches nothing to pseudo nodes ("The Internet", unknown local hosts).
+ * The graph is sorted, so every output of it is deterministic. */
+#ifndef CTOPO_RENDER_H
+#define CTOPO_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+enum graph_node_kind {
+	GRAPH_NODE_PROCESS = 0,
+	GRAPH_NODE_INTERNET_IN = 1,  /* clients outside every local network */
+	GRAPH_NODE_INTERNET_OUT = 2, /* servers outside every local network */
+	GRAPH_NODE_UNKNOWN_LOCAL = 3, /* a local address with no process we know of */
+};
+
+struct graph_node {
+	char id[96];                   /* stable: "proc:<pid>:<mntns>", "internet:in", "local:<addr>" */
+	uint8_t kind;
+	uint32_t pid;                  /* processes */
+	char name[REPORT_COMM_LEN];    /* comm; empty when unknown */
+	uint32_t netns;                /* processes: their namespace */
+	uint32_t mntns;
+	const struct report_container *container; /* NULL: a host process (or pseudo node) */
+	char address[48];              /* unknown local hosts */
+	bool listening;                /* has a listening socket */
+};
+
+struct graph_edge {
+	size_t from, to;    /* indices into nodes; from is the client */
+	uint16_t port;      /* the server's port (after NAT) */
+	uint16_t dialled_port; /* what the client dialled; differs from port under DNAT */
+	bool nat;
+	uint8_t state;      /* enum report_state: established if any connection still is */
+	uint32_t count;     /* connections aggregated into this edge */
+	uint32_t closed;    /* of which closed or failed */
+	uint64_t bytes;     /* sent + received, closed connections only (live ones have no count yet) */
+};
+
+struct graph_namespace {
+	uint32_t inode;
+	bool is_host;
+	const struct report_container **containers; /* every container in it, sorted by name */
+	size_t n_containers;
+};
+
+struct graph {
+	struct graph_node *nodes;
+	size_t n_nodes;
+	struct graph_edge *edges;
+	size_t n_edges;
+	struct graph_namespace *namespaces; /* sorted: host first, then by inode */
+	size_t n_namespaces;
+};
+
+struct render_filter {
+	bool by_netns;
+	uint32_t netns;
+	const char *container; /* name or id (prefix); NULL: all */
+};
+
+/* Which container a process belongs to: its mount namespace first (exact even after it exited),
+ * then a container id resolved at build time, then the cgroup id when exactly one container has
+ * it, then the netns when exactly one container lives there (never the host's). */
+const struct report_container *render_map_container(const struct report *r, uint32_t mntns,
+						    uint64_t cgroup_id, const char *container_id,
+						    uint32_t netns);
+
+/* Build the graph; the graph points into r, which must outlive it. 0 or -ENOMEM / -ENOENT
+ * (a filter naming no container). */
+int render_graph(const struct report *r, const struct render_filter *filter, struct graph **ret);
+void graph_free(struct graph *g);
+
+/* "nginx (1234)", "The Internet (inbound)", "unknown local host 10.0.0.9" */
+void graph_node_label(const struct graph_node *n, char *buf, size_t len);
+
+#endif
