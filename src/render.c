@@ -487,28 +487,17 @@ static int apply_filter(struct graph *g, const struct render_filter *f, const st
 	return 0;
 }
 
-int render_graph(const struct report *r, const struct render_filter *filter, struct graph **ret)
+int render_match_connections(const struct report *r, struct conn_match **ret)
 {
-	struct builder b = { .r = r };
-	const struct report_container *want = NULL;
 	struct index tuples = { 0 }, listeners = { 0 };
-	bool *is_client = NULL, *consumed = NULL;
+	struct conn_match *m;
+	bool *is_client = NULL;
 	size_t n = r->n_conns;
 	int err = -ENOMEM;
 
-	if (filter && filter->container) {
-		want = report_container_by_name(r, filter->container);
-		if (!want)
-			want = report_container_by_id(r, filter->container);
-		if (!want)
-			return -ENOENT;
-	}
-	b.g = calloc(1, sizeof(*b.g));
+	m = calloc(n ? n : 1, sizeof(*m));
 	is_client = calloc(n ? n : 1, sizeof(bool));
-	consumed = calloc(n ? n : 1, sizeof(bool));
-	b.node_ix_cap = 2 * n + 4; /* at most a process and a pseudo node per connection */
-	if (!b.g || !is_client || !consumed || index_init(&tuples, n) < 0 || index_init(&listeners, n) < 0 ||
-	    index_init(&b.node_ix, b.node_ix_cap) < 0)
+	if (!m || !is_client || index_init(&tuples, n) < 0 || index_init(&listeners, n) < 0)
 		goto out;
 
 	for (size_t i = 0; i < n; i++) {
@@ -527,10 +516,73 @@ int render_graph(const struct report *r, const struct render_filter *filter, str
 			is_client[i] = true;
 		else if (c->direction == REPORT_DIR_UNKNOWN)
 			is_client[i] = !find_listener(r, &listeners, &c->local, c->netns);
+		m[i].is_client = is_client[i];
 	}
-
 	for (size_t i = 0; i < n; i++) {
 		const struct report_conn *c = &r->conns[i], *peer, *l;
+
+		if (!is_client[i])
+			continue;
+		peer = find_peer(r, &tuples, c, is_client);
+		if (peer) {
+			size_t p = peer - r->conns;
+
+			m[i] = (struct conn_match){ .is_client = true, .kind = MATCH_PEER, .peer = p };
+			m[p] = (struct conn_match){ .is_client = false, .kind = MATCH_PEER, .peer = i };
+			continue;
+		}
+		l = c->state == REPORT_STATE_FAILED ? NULL : find_listener(r, &listeners, &c->peer_local, c->netns);
+		if (l)
+			m[i] = (struct conn_match){ .is_client = true, .kind = MATCH_LISTENER, .peer = l - r->conns };
+		else
+			m[i].kind = report_address_is_local(r, c->peer_local.family, c->peer_local.addr)
+					    ? MATCH_UNKNOWN_LOCAL : MATCH_INTERNET;
+	}
+	/* servers whose client we do not know */
+	for (size_t i = 0; i < n; i++) {
+		const struct report_conn *c = &r->conns[i];
+
+		if (is_client[i] || m[i].kind != MATCH_NONE || c->direction == REPORT_DIR_LISTEN)
+			continue;
+		m[i].kind = report_address_is_local(r, c->remote.family, c->remote.addr) ? MATCH_UNKNOWN_LOCAL
+											: MATCH_INTERNET;
+	}
+	*ret = TAKE_PTR(m);
+	err = 0;
+out:
+	index_free(&tuples);
+	index_free(&listeners);
+	free(is_client);
+	free(m);
+	return err;
+}
+
+int render_graph(const struct report *r, const struct render_filter *filter, struct graph **ret)
+{
+	struct builder b = { .r = r };
+	const struct report_container *want = NULL;
+	struct conn_match *m = NULL;
+	size_t n = r->n_conns;
+	int err;
+
+	if (filter && filter->container) {
+		want = report_container_by_name(r, filter->container);
+		if (!want)
+			want = report_container_by_id(r, filter->container);
+		if (!want)
+			return -ENOENT;
+	}
+	err = render_match_connections(r, &m);
+	if (err < 0)
+		return err;
+	err = -ENOMEM;
+	b.g = calloc(1, sizeof(*b.g));
+	b.node_ix_cap = 2 * n + 4; /* at most a process and a pseudo node per connection */
+	if (!b.g || index_init(&b.node_ix, b.node_ix_cap) < 0)
+		goto out;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct report_conn *c = &r->conns[i];
 		ssize_t from, to;
 
 		if (c->direction == REPORT_DIR_LISTEN) {
@@ -540,35 +592,27 @@ int render_graph(const struct report *r, const struct render_filter *filter, str
 				goto out;
 			continue;
 		}
-		if (!is_client[i])
-			continue;
-		from = process_node(&b, c);
-		if (from < 0)
-			goto out;
-		peer = find_peer(r, &tuples, c, is_client);
-		if (peer) {
-			consumed[peer - r->conns] = true;
-			to = process_node(&b, peer);
-			if (to < 0 || add_edge(&b, from, to, c, peer, peer->local.port, c->remote.port) < 0)
-				goto out;
-			continue;
-		}
-		l = c->state == REPORT_STATE_FAILED ? NULL : find_listener(r, &listeners, &c->peer_local, c->netns);
-		to = l ? process_node(&b, l) : pseudo_node(&b, false, &c->peer_local);
-		if (to < 0 || add_edge(&b, from, to, c, NULL, c->peer_local.port, c->remote.port) < 0)
-			goto out;
-	}
-	/* inbound connections whose client we do not know */
-	for (size_t i = 0; i < n; i++) {
-		const struct report_conn *c = &r->conns[i];
-		ssize_t from, to;
+		if (m[i].is_client) {
+			const struct report_conn *p = &r->conns[m[i].peer];
 
-		if (is_client[i] || consumed[i] || c->direction == REPORT_DIR_LISTEN)
-			continue;
-		to = process_node(&b, c);
-		from = pseudo_node(&b, true, &c->remote);
-		if (to < 0 || from < 0 || add_edge(&b, from, to, NULL, c, c->local.port, c->local.port) < 0)
+			from = process_node(&b, c);
+			if (m[i].kind == MATCH_PEER || m[i].kind == MATCH_LISTENER)
+				to = process_node(&b, p);
+			else
+				to = pseudo_node(&b, false, &c->peer_local);
+			if (from < 0 || to < 0)
+				goto out;
+			if (add_edge(&b, from, to, c, NULL, c->peer_local.port, c->remote.port) < 0)
+				goto out;
+		} else if (m[i].kind != MATCH_PEER) {
+			/* a server whose client we do not know: the edge starts at a pseudo node */
+			to = process_node(&b, c);
+			from = pseudo_node(&b, true, &c->remote);
+			if (to < 0 || from < 0 || add_edge(&b, from, to, NULL, c, c->local.port, c->local.port) < 0)
+				goto out;
+		} else if (process_node(&b, c) < 0) { /* its edge comes from the client's side */
 			goto out;
+		}
 	}
 
 	err = finish(b.g, r->host_netns);
@@ -584,11 +628,8 @@ int render_graph(const struct report *r, const struct render_filter *filter, str
 		goto out;
 	*ret = TAKE_PTR(b.g);
 out:
-	index_free(&tuples);
-	index_free(&listeners);
 	index_free(&b.node_ix);
-	free(is_client);
-	free(consumed);
+	free(m);
 	graph_free(b.g);
 	return err;
 }

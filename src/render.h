@@ -64,6 +64,24 @@ struct render_filter {
 	const char *container; /* name or id (prefix); NULL: all */
 };
 
+enum conn_match_kind {
+	MATCH_NONE = 0,          /* a listening socket */
+	MATCH_PEER = 1,          /* the other end's socket is in the report: peer */
+	MATCH_LISTENER = 2,      /* no peer socket, but a listener owns the address: peer */
+	MATCH_INTERNET = 3,      /* outside every local network */
+	MATCH_UNKNOWN_LOCAL = 4, /* a local address with no process we know of */
+};
+
+/* What each connection of a report is linked to. */
+struct conn_match {
+	bool is_client; /* this socket is the dialling end */
+	uint8_t kind;   /* enum conn_match_kind */
+	size_t peer;    /* MATCH_PEER / MATCH_LISTENER: index of the peer's socket in report->conns */
+};
+
+/* One match per report->conns entry (same order); caller frees. 0 or -ENOMEM. */
+int render_match_connections(const struct report *r, struct conn_match **ret);
+
 /* Which container a process belongs to: its mount namespace first (exact even after it exited),
  * then a container id resolved at build time, then the cgroup id when exactly one container has
  * it, then the netns when exactly one container lives there (never the host's). */
