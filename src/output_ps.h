@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `ctopo ps`: each container (and "host") with its connections, their peers and NAT. */
+#ifndef CTOPO_OUTPUT_PS_H
+#define CTOPO_OUTPUT_PS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "report.h"
+
+#define PS_JSON_VERSION 1
+
+struct ps_options {
+	bool all;              /* containers without connections, and stopped ones, too */
+	bool no_trunc;         /* full container ids */
+	const char *container; /* only this container (name or id prefix) */
+};
+
+/* 0, -ENOENT when options->container names nothing, or -ENOMEM. */
+int output_ps_table(FILE *out, const struct report *r, const struct ps_options *o);
+int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o);
+
+#endif

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `ctopo ps` output on the hand-built report: who owns each connection, who is at the other end,
+ * NAT shown, stopped short-lived containers kept; golden table and JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+#include "output_ps.h"
+#include "report_fixture.h"
+
+static char *ps_to_string(bool json, const struct ps_options *o, int *ret)
+{
+	struct report *r = sample_report();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	*ret = json ? output_ps_json(out, r, o) : output_ps_table(out, r, o);
+	fclose(out);
+	report_free(r);
+	return buf;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	long len;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, len + 1);
+	if (buf && fread(buf, 1, len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static void golden(bool json, const char *name)
+{
+	struct ps_options o = { 0 };
+	char path[512], *got, *want;
+	int r;
+
+	got = ps_to_string(json, &o, &r);
+	assert_int_equal(r, 0);
+	snprintf(path, sizeof(path), "%s/ps/%s", TEST_DATA_DIR, name);
+	if (getenv("CTOPO_UPDATE_GOLDEN")) {
+		FILE *out = fopen(path, "we");
+
+		assert_non_null(out);
+		fputs(got, out);
+		fclose(out);
+	}
+	want = read_file(path);
+	assert_non_null(want);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+static void golden_table(void **state) { (void)state; golden(false, "ps.txt"); }
+static void golden_json(void **state) { (void)state; golden(true, "ps.json"); }
+
+/* The line of the first connection of `process` in the group headed by `group`. */
+static char *find_row(char *text, const char *group, const char *process)
+{
+	char *g = strstr(text, group);
+
+	return g ? strstr(g, process) : NULL;
+}
+
+static void table_names_owner_and_peer(void **state)
+{
+	struct ps_options o = { 0 };
+	char *s, *row;
+	int r;
+
+	(void)state;
+	s = ps_to_string(false, &o, &r);
+	assert_int_equal(r, 0);
+	/* the sidecar's own connection sits under the sidecar, not under api */
+	row = find_row(s, "\nsidecar  cccc00000000", "nc (1003)");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "db: db (1004)"));
+	assert_non_null(strstr(s, "api  bbbb00000000  ctopo-test/busybox:1  netns 4026532002 shared with sidecar"));
+	/* the published port: dialled address and the container behind it */
+	row = find_row(s, "\nhost", "psql (2001)");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "127.0.0.1:15432 -> 172.17.0.4:5432"));
+	assert_non_null(strstr(row, "db: db (1004)"));
+	/* the exited job keeps its name and its closed connection */
+	assert_non_null(strstr(s, "job  eeee00000000  ctopo-test/busybox:1  netns 4026532004  (stopped)"));
+	row = find_row(s, "\njob", "wget (3001)");
+	assert_non_null(row);
+	assert_non_null(strstr(row, "closed"));
+	assert_non_null(strstr(row, "700/300"));
+	assert_non_null(strstr(s, "The Internet"));
+	free(s);
+}
+
+static void container_filter_and_unknown_container(void **state)
+{
+	struct ps_options only_db = { .container = "db" }, nobody = { .container = "zzz" };
+	struct ps_options full = { .container = "dddd", .no_trunc = true };
+	char *s;
+	int r;
+
+	(void)state;
+	s = ps_to_string(false, &only_db, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(s, "db  dddd00000000"));
+	assert_null(strstr(s, "frontend  aaaa"));
+	assert_null(strstr(s, "\nhost"));
+	free(s);
+	s = ps_to_string(false, &full, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(s, "dddd000000000000000000000000000000000000000000000000000000000004"));
+	free(s);
+	s = ps_to_string(false, &nobody, &r);
+	assert_int_equal(r, -ENOENT);
+	free(s);
+}
+
+static void json_is_valid_and_complete(void **state)
+{
+	struct ps_options o = { 0 };
+	const char *p_containers[] = { "containers", NULL }, *p_host[] = { "host", "connections", NULL };
+	const char *p_name[] = { "name", NULL }, *p_conns[] = { "connections", NULL };
+	const char *p_peer_name[] = { "peer", "container", "name", NULL };
+	char err[256], *s;
+	yajl_val root, containers, host;
+	size_t total = 0;
+	int r;
+
+	(void)state;
+	s = ps_to_string(true, &o, &r);
+	assert_int_equal(r, 0);
+	root = yajl_tree_parse(s, err, sizeof(err));
+	assert_non_null(root);
+	containers = yajl_tree_get(root, p_containers, yajl_t_array);
+	host = yajl_tree_get(root, p_host, yajl_t_array);
+	assert_non_null(containers);
+	assert_non_null(host);
+	assert_int_equal(YAJL_GET_ARRAY(containers)->len, 5);
+	for (size_t i = 0; i < YAJL_GET_ARRAY(containers)->len; i++) {
+		yajl_val c = YAJL_GET_ARRAY(containers)->values[i];
+		yajl_val conns = yajl_tree_get(c, p_conns, yajl_t_array);
+		const char *name = YAJL_GET_STRING(yajl_tree_get(c, p_name, yajl_t_string));
+
+		assert_non_null(conns);
+		total += YAJL_GET_ARRAY(conns)->len;
+		if (!strcmp(name, "sidecar")) {
+			/* one inbound from api over loopback, one outbound to db (sorted by local address) */
+			assert_int_equal(YAJL_GET_ARRAY(conns)->len, 2);
+			assert_string_equal(YAJL_GET_STRING(yajl_tree_get(YAJL_GET_ARRAY(conns)->values[0],
+									  p_peer_name, yajl_t_string)), "api");
+			assert_string_equal(YAJL_GET_STRING(yajl_tree_get(YAJL_GET_ARRAY(conns)->values[1],
+									  p_peer_name, yajl_t_string)), "db");
+		}
+	}
+	total += YAJL_GET_ARRAY(host)->len;
+	assert_int_equal(total, 18); /* every socket but the two listeners */
+	yajl_tree_free(root);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(table_names_owner_and_peer),
+		cmocka_unit_test(container_filter_and_unknown_container),
+		cmocka_unit_test(json_is_valid_and_complete),
+		cmocka_unit_test(golden_table),
+		cmocka_unit_test(golden_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
