@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The daemon protocol's report: what goes out comes back the same, and malformed input from a
+ * broken or hostile peer is refused with a reason, never half-applied. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "render.h"
+#include "report_fixture.h"
+#include "report_json.h"
+
+static char *to_json(const struct report *r, size_t *len)
+{
+	char *buf = NULL;
+	FILE *out = open_memstream(&buf, len);
+
+	report_write_json(out, r);
+	fclose(out);
+	return buf;
+}
+
+static char *to_graph_text(const struct report *r)
+{
+	struct graph *g;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	assert_int_equal(render_graph(r, NULL, &g), 0);
+	out = open_memstream(&buf, &len);
+	output_graph_json(out, r, g);
+	fclose(out);
+	graph_free(g);
+	return buf;
+}
+
+static void round_trip_is_exact(void **state)
+{
+	struct report *r = sample_report(), *back = NULL;
+	char err[256] = "", *a, *b, *ga, *gb;
+	size_t alen, blen;
+
+	(void)state;
+	a = to_json(r, &alen);
+	assert_int_equal(report_parse_json(a, alen, &back, err, sizeof(err)), 0);
+	b = to_json(back, &blen);
+	assert_string_equal(a, b);
+	assert_int_equal(back->n_conns, r->n_conns);
+	assert_int_equal(back->n_containers, r->n_containers);
+	for (size_t i = 0; i < back->n_conns; i++) /* only psql went through the published port */
+		assert_int_equal(back->conns[i].nat, !strcmp(back->conns[i].comm, "psql"));
+	assert_true(back->netns[0].is_host);
+	/* what a client renders from the daemon's report is what the daemon would render */
+	ga = to_graph_text(r);
+	gb = to_graph_text(back);
+	assert_string_equal(ga, gb);
+	free(a);
+	free(b);
+	free(ga);
+	free(gb);
+	report_free(r);
+	report_free(back);
+}
+
+static void expect_bad(const char *json, const char *why)
+{
+	struct report *rep = NULL;
+	char err[256] = "";
+
+	assert_int_equal(report_parse_json(json, strlen(json), &rep, err, sizeof(err)), -EBADMSG);
+	assert_null(rep);
+	if (!strstr(err, why))
+		fail_msg("'%s': message '%s' does not say '%s'", json, err, why);
+}
+
+static void malformed_reports_are_refused(void **state)
+{
+	struct report *r = sample_report(), *rep = NULL;
+	char err[256] = "", *good;
+	size_t len;
+
+	(void)state;
+	expect_bad("", "not valid JSON");
+	expect_bad("[1,2]", "not a JSON object");
+	expect_bad("{\"version\":2}", "report version 2");
+	expect_bad("{\"version\":\"1\"}", "'version'");
+	expect_bad("{\"version\":1,\"conns\":{}}", "'conns' is not an array");
+	expect_bad("{\"version\":1,\"conns\":[7]}", "not an object");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4\"}]}", "has no port");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4:99999\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"[::1:80\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"pid\":-1}]}", "'pid'");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"netns\":4294967296}]}", "'netns'");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"state\":9}]}", "unknown direction or state");
+	expect_bad("{\"version\":1,\"containers\":[{\"name\":\"x\"}]}", "no id");
+	expect_bad("{\"version\":1,\"containers\":[{\"id\":\"a\",\"running\":1}]}", "'running'");
+	expect_bad("{\"version\":1,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0/33\"]}]}", "malformed");
+	expect_bad("{\"version\":1,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0\"]}]}", "no length");
+
+	/* every truncation of a real report is refused, none crashes or leaks */
+	good = to_json(r, &len);
+	for (size_t cut = 0; cut < len - 1; cut += 97) {
+		rep = NULL;
+		assert_int_equal(report_parse_json(good, cut, &rep, err, sizeof(err)), -EBADMSG);
+		assert_null(rep);
+	}
+	/* a NUL byte inside is refused too */
+	good[len / 2] = '\0';
+	assert_int_equal(report_parse_json(good, len, &rep, err, sizeof(err)), -EBADMSG);
+	free(good);
+	report_free(r);
+}
+
+static void long_strings_are_truncated_not_overflowed(void **state)
+{
+	char json[4096], name[1500];
+	struct report *rep = NULL;
+	char err[256];
+
+	(void)state;
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(json, sizeof(json), "{\"version\":1,\"containers\":[{\"id\":\"abc\",\"name\":\"%s\"}],"
+		 "\"future_field\":{\"x\":[1,2]}}", name);
+	assert_int_equal(report_parse_json(json, strlen(json), &rep, err, sizeof(err)), 0);
+	assert_int_equal(strlen(rep->containers[0].name), REPORT_NAME_LEN - 1);
+	report_free(rep);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(round_trip_is_exact),
+		cmocka_unit_test(malformed_reports_are_refused),
+		cmocka_unit_test(long_strings_are_truncated_not_overflowed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
