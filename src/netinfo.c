@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "netinfo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+#include "util.h"
+
+struct addr_attrs {
+	const struct nlattr *address, *local;
+};
+
+static int collect_attr(const struct nlattr *attr, void *data)
+{
+	struct addr_attrs *a = data;
+
+	if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+		a->address = attr;
+	else if (mnl_attr_get_type(attr) == IFA_LOCAL)
+		a->local = attr;
+	return MNL_CB_OK;
+}
+
+struct parse_ctx {
+	netinfo_prefix_fn fn;
+	void *userdata;
+	int err;
+};
+
+static int on_addr(const struct nlmsghdr *nlh, void *data)
+{
+	struct parse_ctx *ctx = data;
+	const struct ifaddrmsg *ifa;
+	struct addr_attrs a = { 0 };
+	const struct nlattr *use;
+	struct report_prefix p = { 0 };
+	size_t want;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+		return MNL_CB_OK;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(*ifa), collect_attr, &a) < 0)
+		return MNL_CB_ERROR;
+	/* IPv4 point-to-point links put the peer in IFA_ADDRESS: our own address is IFA_LOCAL */
+	use = a.local ? a.local : a.address;
+	want = ifa->ifa_family == AF_INET ? 4 : 16;
+	if (!use || mnl_attr_get_payload_len(use) != want)
+		return MNL_CB_OK;
+	p.family = ifa->ifa_family;
+	memcpy(p.addr, mnl_attr_get_payload(use), want);
+	p.len = ifa->ifa_prefixlen;
+	addr_normalize(&p.family, p.addr);
+	ctx->err = ctx->fn(&p, ctx->userdata);
+	return ctx->err ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int netinfo_parse_addr_dump(const void *buf, size_t len, netinfo_prefix_fn fn, void *userdata)
+{
+	struct parse_ctx ctx = { fn, userdata, 0 };
+	int r = mnl_cb_run(buf, len, 0, 0, on_addr, &ctx);
+
+	if (ctx.err)
+		return ctx.err;
+	if (r == MNL_CB_ERROR)
+		return errno ? -errno : -EBADMSG;
+	return r == MNL_CB_STOP ? 0 : 1;
+}
+
+/* A NETLINK_ROUTE socket bound to the namespace at netns_fd: a netlink socket belongs to the
+ * namespace it was created in, so step in, create it, step back. */
+static struct mnl_socket *open_route_socket(int netns_fd)
+{
+	_cleanup_close_ int home = -1;
+	struct mnl_socket *nl;
+	int saved;
+
+	if (netns_fd < 0)
+		return mnl_socket_open(NETLINK_ROUTE);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0 || setns(netns_fd, CLONE_NEWNET) < 0)
+		return NULL;
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	saved = errno;
+	if (setns(home, CLONE_NEWNET) < 0) {
+		/* staying in another namespace would poison everything after: give up loudly */
+		log_error("cannot return to our own network namespace: %m");
+		abort();
+	}
+	errno = saved;
+	return nl;
+}
+
+static int append_prefix(const struct report_prefix *p, void *userdata)
+{
+	return report_netns_add_prefix(userdata, p);
+}
+
+int netinfo_read_prefixes(int netns_fd, struct report_netns *ns)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = open_route_socket(netns_fd);
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *gen;
+	uint32_t seq = (uint32_t)time(NULL);
+	int r;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto out;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	gen = mnl_nlmsg_put_extra_header(nlh, sizeof(*gen));
+	gen->rtgen_family = AF_UNSPEC;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		r = netinfo_parse_addr_dump(buf, n, append_prefix, ns);
+		if (r <= 0)
+			break;
+	}
+out:
+	mnl_socket_close(nl);
+	return r;
+}
