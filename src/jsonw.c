@@ -41,20 +41,51 @@ void jsonw_object_end(struct jsonw *w) { pop(w, '}'); }
 void jsonw_array_begin(struct jsonw *w) { push(w, '['); }
 void jsonw_array_end(struct jsonw *w) { pop(w, ']'); }
 
+/* Length of the well-formed UTF-8 sequence at s (at most n bytes, stopping at NUL), or 0.
+ * Overlong forms, surrogates and code points past U+10FFFF are not well-formed. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
 static void write_escaped(FILE *out, const char *s, size_t n)
 {
 	fputc('"', out);
 	for (size_t i = 0; i < n && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t seq;
 
-		if (c == '"' || c == '\\')
+		if (c >= 0x80 && (seq = utf8_sequence((const unsigned char *)s + i, n - i)) > 0) {
+			fwrite(s + i, 1, seq, out); /* valid UTF-8 passes through as it is */
+			i += seq - 1;
+		} else if (c == '"' || c == '\\')
 			fprintf(out, "\\%c", c);
 		else if (c == '\n')
 			fputs("\\n", out);
 		else if (c == '\t')
 			fputs("\\t", out);
 		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
+			fprintf(out, "\\u%04x", c); /* control bytes, and invalid UTF-8 read as Latin-1 */
 		else
 			fputc(c, out);
 	}

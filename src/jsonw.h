@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A small streaming JSON writer: commas and escaping handled, output always valid JSON
- * (bytes outside printable ASCII are written as \u00XX, so a hostile comm stays one string). */
+/* A small streaming JSON writer: commas and escaping handled, output always valid JSON: valid
+ * UTF-8 passes through, control bytes and invalid UTF-8 bytes are written as \u00XX, so a
+ * hostile comm stays one well-formed string. */
 #ifndef CTOPO_JSONW_H
 #define CTOPO_JSONW_H
 

@@ -109,7 +109,8 @@ const struct report_container *render_map_container(const struct report *r, uint
 		if (matches == 1)
 			return only;
 	}
-	if (netns && netns != r->host_netns) {
+	/* dockerd's resolver listens inside a container's netns, yet is a host process */
+	if (netns && netns != r->host_netns && (!mntns || mntns != r->host_mntns)) {
 		matches = 0;
 		for (size_t i = 0; i < r->n_containers; i++)
 			if (r->containers[i].netns == netns && r->containers[i].running) {
@@ -340,7 +341,8 @@ static int finish(struct graph *g, uint32_t host_netns)
 		free(new_pos);
 		return -ENOMEM;
 	}
-	memcpy(sorted, g->nodes, g->n_nodes * sizeof(*sorted));
+	if (g->n_nodes)
+		memcpy(sorted, g->nodes, g->n_nodes * sizeof(*sorted));
 	sort_host_netns = host_netns;
 	qsort(sorted, g->n_nodes, sizeof(*sorted), qsort_nodes);
 	/* ids are unique: find each old node's new place by id through a hash of the sorted array */
@@ -374,7 +376,8 @@ static int finish(struct graph *g, uint32_t host_netns)
 	}
 	free(new_pos);
 
-	qsort(g->edges, g->n_edges, sizeof(*g->edges), qsort_edges);
+	if (g->n_edges)
+		qsort(g->edges, g->n_edges, sizeof(*g->edges), qsort_edges);
 	for (size_t i = 0; i < g->n_edges; i++) {
 		struct graph_edge *e = &g->edges[i];
 

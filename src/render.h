@@ -84,7 +84,8 @@ int render_match_connections(const struct report *r, struct conn_match **ret);
 
 /* Which container a process belongs to: its mount namespace first (exact even after it exited),
  * then a container id resolved at build time, then the cgroup id when exactly one container has
- * it, then the netns when exactly one container lives there (never the host's). */
+ * it, then the netns when exactly one container lives there (never the host's, and not for a
+ * process in the host's mount namespace). */
 const struct report_container *render_map_container(const struct report *r, uint32_t mntns,
 						    uint64_t cgroup_id, const char *container_id,
 						    uint32_t netns);

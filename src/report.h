@@ -80,6 +80,7 @@ struct report_netns {
 struct report {
 	double generated_at;
 	uint32_t host_netns;
+	uint32_t host_mntns;  /* a process in it is a host process, whatever netns it entered */
 	struct report_conn *conns;
 	size_t n_conns;
 	struct report_container *containers;

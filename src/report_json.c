@@ -39,6 +39,7 @@ void report_write_json(FILE *out, const struct report *r)
 	jsonw_key(&w, "generated_at");
 	jsonw_double(&w, r->generated_at, 6);
 	jsonw_kv_u64(&w, "host_netns", r->host_netns);
+	jsonw_kv_u64(&w, "host_mntns", r->host_mntns);
 
 	jsonw_key(&w, "conns");
 	jsonw_array_begin(&w);
@@ -344,6 +345,7 @@ static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 			   REPORT_JSON_VERSION);
 	r = get_double(p, root, "generated_at", &rep->generated_at);
 	r = r ?: get_u32(p, root, "host_netns", &rep->host_netns);
+	r = r ?: get_u32(p, root, "host_mntns", &rep->host_mntns);
 	if (r)
 		return r;
 

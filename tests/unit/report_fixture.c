@@ -62,6 +62,7 @@ struct report *sample_report(void)
 	assert_non_null(r);
 	r->generated_at = 1795000002.5;
 	r->host_netns = HOST_NS;
+	r->host_mntns = HOST_MNT;
 	add_prefix(r, HOST_NS, "127.0.0.1", 8);
 	add_prefix(r, HOST_NS, "192.168.1.10", 24);
 	add_prefix(r, HOST_NS, "172.17.0.1", 16);

@@ -62,6 +62,21 @@ static void hostile_bytes_stay_one_valid_string(void **state)
 	free(s);
 }
 
+static void utf8(struct jsonw *w)
+{
+	/* "café", "日本", then invalid: a lone continuation byte, an overlong '/', a surrogate */
+	jsonw_string(w, "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \x80 \xc0\xaf \xed\xa0\x80");
+}
+
+static void valid_utf8_passes_invalid_is_escaped(void **state)
+{
+	char *s = render(utf8);
+
+	(void)state;
+	assert_string_equal(s, "\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \\u0080 \\u00c0\\u00af \\u00ed\\u00a0\\u0080\"");
+	free(s);
+}
+
 static void bounded(struct jsonw *w)
 {
 	jsonw_string_n(w, "abcdef", 3);
@@ -82,6 +97,7 @@ int main(void)
 		cmocka_unit_test(commas_and_nesting),
 		cmocka_unit_test(hostile_bytes_stay_one_valid_string),
 		cmocka_unit_test(string_n_stops_at_bound),
+		cmocka_unit_test(valid_utf8_passes_invalid_is_escaped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

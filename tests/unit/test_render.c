@@ -157,6 +157,8 @@ static void container_mapping_order(void **state)
 	assert_null(render_map_container(r, 0, 0, NULL, NS_API));
 	/* a netns with exactly one running container names it */
 	assert_string_equal(render_map_container(r, 0, 0, NULL, NS_DB)->name, "db");
+	/* ... but not a host process that opened a socket there (dockerd's embedded resolver) */
+	assert_null(render_map_container(r, HOST_MNT, 0, NULL, NS_DB));
 	/* the host netns never names a container */
 	assert_null(render_map_container(r, 0, 0, NULL, HOST_NS));
 	/* an id prefix found at build time */

@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "oci_state.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <yajl/yajl_gen.h>
+
+#include "log.h"
+#include "util.h"
+
+#define JSON_MAX_DEPTH 64
+
+void oci_record_done(struct oci_record *rec)
+{
+	if (!rec)
+		return;
+	free(rec->id);
+	free(rec->name);
+	free(rec->name_source);
+	free(rec->pod_name);
+	free(rec->pod_namespace);
+	free(rec->cgroup);
+	free(rec->bundle);
+	for (size_t i = 0; i < rec->n_args; i++)
+		free(rec->args[i]);
+	free(rec->args);
+	for (size_t i = 0; i < rec->n_annotations; i++) {
+		free(rec->annotations[i].key);
+		free(rec->annotations[i].value);
+	}
+	free(rec->annotations);
+	free(rec->runtime_status);
+	free(rec->stage);
+	free(rec->source);
+	*rec = (struct oci_record){ 0 };
+}
+
+static void oci_record_donep(struct oci_record *rec)
+{
+	oci_record_done(rec);
+}
+
+bool oci_id_is_valid(const char *id)
+{
+	size_t n;
+
+	if (!id)
+		return false;
+	n = strlen(id);
+	if (n == 0 || n > OCI_ID_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)id[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+/* ---- helpers shared with oci_hook.c ---- */
+
+int oci_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096 + 1) {
+			/* one byte past max lets us tell "exactly max" from "more" */
+			size_t new_cap = cap ? cap * 2 : 8192;
+			char *p;
+
+			if (new_cap > max + 2)
+				new_cap = max + 2;
+			if (new_cap <= len + 1)
+				return -EFBIG;
+			p = realloc(buf, new_cap);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+			cap = new_cap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return -ENOMEM;
+	}
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+/* Nesting depth of the JSON text, skipping strings; enough to refuse hostile depth before
+ * yajl builds (and later recursively frees) the tree. */
+static bool json_depth_ok(const char *buf, size_t len, int max_depth)
+{
+	int depth = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return false;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return true;
+}
+
+int oci_json_parse(const char *buf, size_t len, yajl_val *ret, char *err, size_t errlen)
+{
+	_cleanup_free_ char *text = NULL;
+	char yajl_err[256] = "";
+	yajl_val v;
+
+	if (memchr(buf, '\0', len)) {
+		snprintf(err, errlen, "not JSON: it contains a NUL byte");
+		return -EINVAL;
+	}
+	if (!json_depth_ok(buf, len, JSON_MAX_DEPTH)) {
+		snprintf(err, errlen, "not accepted: JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+		return -EINVAL;
+	}
+	/* yajl_tree_parse wants a NUL-terminated string */
+	text = strndup(buf, len);
+	if (!text)
+		return -ENOMEM;
+	v = yajl_tree_parse(text, yajl_err, sizeof(yajl_err));
+	if (!v) {
+		/* yajl's message spans lines (it quotes the input): keep the first */
+		yajl_err[strcspn(yajl_err, "\n")] = '\0';
+		snprintf(err, errlen, "not JSON: %s", yajl_err[0] ? yajl_err : "empty input");
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+yajl_val oci_json_member(yajl_val v, const char *key)
+{
+	if (!YAJL_IS_OBJECT(v))
+		return NULL;
+	for (size_t i = 0; i < v->u.object.len; i++)
+		if (!strcmp(v->u.object.keys[i], key))
+			return v->u.object.values[i];
+	return NULL;
+}
+
+/* ---- writing ---- */
+
+static void yajl_gen_freep(yajl_gen *g)
+{
+	if (*g)
+		yajl_gen_free(*g);
+}
+
+static bool gen_str(yajl_gen g, const char *s)
+{
+	return yajl_gen_string(g, (const unsigned char *)s, strlen(s)) == yajl_gen_status_ok;
+}
+
+static bool gen_kv_str(yajl_gen g, const char *key, const char *value)
+{
+	if (!value)
+		return true; /* absent fields are left out, not written as null */
+	return gen_str(g, key) && gen_str(g, value);
+}
+
+static bool gen_kv_u64(yajl_gen g, const char *key, uint64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%" PRIu64, v);
+
+	return gen_str(g, key) && yajl_gen_number(g, num, (size_t)n) == yajl_gen_status_ok;
+}
+
+static bool gen_kv_time(yajl_gen g, const char *key, double t)
+{
+	char num[40];
+	int n = snprintf(num, sizeof(num), "%.6f", t);
+
+	return gen_str(g, key) && yajl_gen_number(g, num, (size_t)n) == yajl_gen_status_ok;
+}
+
+static bool gen_record(yajl_gen g, const struct oci_record *rec)
+{
+	bool ok = yajl_gen_map_open(g) == yajl_gen_status_ok &&
+		  gen_kv_u64(g, "version", OCI_RECORD_VERSION) &&
+		  gen_kv_str(g, "source", rec->source ? rec->source : OCI_RECORD_SOURCE) &&
+		  gen_kv_str(g, "id", rec->id) && gen_kv_str(g, "name", rec->name) &&
+		  gen_kv_str(g, "name_source", rec->name_source) &&
+		  gen_kv_str(g, "pod_name", rec->pod_name) &&
+		  gen_kv_str(g, "pod_namespace", rec->pod_namespace);
+
+	if (ok && rec->pid > 0)
+		ok = gen_kv_u64(g, "pid", (uint64_t)rec->pid);
+	if (ok && rec->mntns)
+		ok = gen_kv_u64(g, "mntns", rec->mntns);
+	if (ok && rec->netns)
+		ok = gen_kv_u64(g, "netns", rec->netns);
+	ok = ok && gen_kv_str(g, "cgroup", rec->cgroup);
+	if (ok && rec->cgroup_id)
+		ok = gen_kv_u64(g, "cgroup_id", rec->cgroup_id);
+	ok = ok && gen_kv_str(g, "bundle", rec->bundle);
+	if (ok && rec->n_args) {
+		ok = gen_str(g, "args") && yajl_gen_array_open(g) == yajl_gen_status_ok;
+		for (size_t i = 0; ok && i < rec->n_args; i++)
+			ok = gen_str(g, rec->args[i]);
+		ok = ok && yajl_gen_array_close(g) == yajl_gen_status_ok;
+	}
+	if (ok && rec->n_annotations) {
+		ok = gen_str(g, "annotations") && yajl_gen_map_open(g) == yajl_gen_status_ok;
+		for (size_t i = 0; ok && i < rec->n_annotations; i++)
+			ok = gen_kv_str(g, rec->annotations[i].key, rec->annotations[i].value);
+		ok = ok && yajl_gen_map_close(g) == yajl_gen_status_ok;
+	}
+	ok = ok && gen_kv_str(g, "runtime_status", rec->runtime_status) &&
+	     gen_kv_str(g, "stage", rec->stage) && gen_str(g, "stopped") &&
+	     yajl_gen_bool(g, rec->stopped) == yajl_gen_status_ok;
+	if (ok && rec->started_at > 0)
+		ok = gen_kv_time(g, "started_at", rec->started_at);
+	if (ok && rec->stopped_at > 0)
+		ok = gen_kv_time(g, "stopped_at", rec->stopped_at);
+	return ok && yajl_gen_map_close(g) == yajl_gen_status_ok;
+}
+
+int oci_record_format(const struct oci_record *rec, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_(yajl_gen_freep) yajl_gen g = NULL;
+	const unsigned char *out;
+	size_t len;
+	char *buf;
+
+	if (!oci_id_is_valid(rec->id))
+		return -EINVAL;
+	g = yajl_gen_alloc(NULL);
+	if (!g)
+		return -ENOMEM;
+	/* strings come from yajl (valid UTF-8) or are checked by the hook; refuse rather than
+	 * write a record the reader would reject */
+	yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+	if (!gen_record(g, rec))
+		return -EINVAL;
+	if (yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
+		return -ENOMEM;
+	buf = malloc(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, out, len);
+	buf[len] = '\0';
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+/* mkdir -p with mode 0755 whatever the umask: the daemon and `ctopo ps` (maybe unprivileged)
+ * must be able to read the records. */
+static int mkdir_parents(const char *dir)
+{
+	_cleanup_free_ char *path = strdup(dir);
+
+	if (!path)
+		return -ENOMEM;
+	for (char *p = path + 1;; p++) {
+		bool last = *p == '\0';
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) == 0) {
+			if (chmod(path, 0755) < 0)
+				return -errno;
+		} else if (errno != EEXIST) {
+			return -errno;
+		}
+		if (last)
+			return 0;
+		*p = '/';
+	}
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int oci_state_write_record(const char *dir, const struct oci_record *rec)
+{
+	_cleanup_free_ char *json = NULL;
+	_cleanup_close_ int dir_fd = -1;
+	_cleanup_close_ int fd = -1;
+	char tmp_name[OCI_ID_MAX_LEN + 64], name[OCI_ID_MAX_LEN + 8];
+	struct timespec now;
+	size_t len;
+	int r;
+
+	r = oci_record_format(rec, &json, &len);
+	if (r < 0)
+		return r;
+
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0 && errno == ENOENT) {
+		r = mkdir_parents(dir);
+		if (r < 0)
+			return r;
+		dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (dir_fd < 0)
+		return -errno;
+
+	/* The temp name starts with '.', so readers never take it for a record. pid + time make
+	 * it unique; O_EXCL guarantees we never write through someone else's file. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(tmp_name, sizeof(tmp_name), ".%s.json.%d.%ld", rec->id, (int)getpid(), (long)now.tv_nsec);
+	snprintf(name, sizeof(name), "%s.json", rec->id);
+	fd = openat(dir_fd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0644) < 0) /* the runtime's umask may be stricter */
+		r = -errno;
+	if (r >= 0)
+		r = write_all(fd, json, len);
+	if (r >= 0 && write_all(fd, "\n", 1) < 0)
+		r = -errno;
+	if (r >= 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(TAKE_FD(fd)) < 0 && r >= 0)
+		r = -errno;
+	if (r >= 0 && renameat(dir_fd, tmp_name, dir_fd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)unlinkat(dir_fd, tmp_name, 0);
+	return r;
+}
+
+/* ---- reading ---- */
+
+static int dup_string_member(yajl_val obj, const char *key, char **ret)
+{
+	yajl_val v = oci_json_member(obj, key);
+
+	if (!v)
+		return 0;
+	if (!YAJL_IS_STRING(v))
+		return -EINVAL;
+	*ret = strdup(v->u.string);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int u64_member(yajl_val obj, const char *key, uint64_t *ret)
+{
+	yajl_val v = oci_json_member(obj, key);
+
+	if (!v)
+		return 0;
+	if (!YAJL_IS_INTEGER(v) || v->u.number.i < 0)
+		return -EINVAL;
+	*ret = (uint64_t)v->u.number.i;
+	return 0;
+}
+
+static int time_member(yajl_val obj, const char *key, double *ret)
+{
+	yajl_val v = oci_json_member(obj, key);
+
+	if (!v)
+		return 0;
+	if (!YAJL_IS_DOUBLE(v) || v->u.number.d < 0)
+		return -EINVAL;
+	*ret = v->u.number.d;
+	return 0;
+}
+
+static int parse_record(yajl_val root, struct oci_record *rec)
+{
+	uint64_t version = 0, pid = 0;
+	yajl_val v;
+	int r;
+
+	if (!YAJL_IS_OBJECT(root))
+		return -EINVAL;
+	r = u64_member(root, "version", &version);
+	if (r < 0 || version != OCI_RECORD_VERSION)
+		return -EINVAL;
+	if ((r = dup_string_member(root, "id", &rec->id)) < 0 ||
+	    (r = dup_string_member(root, "source", &rec->source)) < 0 ||
+	    (r = dup_string_member(root, "name", &rec->name)) < 0 ||
+	    (r = dup_string_member(root, "name_source", &rec->name_source)) < 0 ||
+	    (r = dup_string_member(root, "pod_name", &rec->pod_name)) < 0 ||
+	    (r = dup_string_member(root, "pod_namespace", &rec->pod_namespace)) < 0 ||
+	    (r = u64_member(root, "pid", &pid)) < 0 ||
+	    (r = u64_member(root, "mntns", &rec->mntns)) < 0 ||
+	    (r = u64_member(root, "netns", &rec->netns)) < 0 ||
+	    (r = dup_string_member(root, "cgroup", &rec->cgroup)) < 0 ||
+	    (r = u64_member(root, "cgroup_id", &rec->cgroup_id)) < 0 ||
+	    (r = dup_string_member(root, "bundle", &rec->bundle)) < 0 ||
+	    (r = dup_string_member(root, "runtime_status", &rec->runtime_status)) < 0 ||
+	    (r = dup_string_member(root, "stage", &rec->stage)) < 0 ||
+	    (r = time_member(root, "started_at", &rec->started_at)) < 0 ||
+	    (r = time_member(root, "stopped_at", &rec->stopped_at)) < 0)
+		return r;
+	if (!oci_id_is_valid(rec->id) || pid > INT32_MAX)
+		return -EINVAL;
+	rec->pid = (int64_t)pid;
+
+	v = oci_json_member(root, "stopped");
+	if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+		return -EINVAL;
+	rec->stopped = YAJL_IS_TRUE(v);
+
+	v = oci_json_member(root, "args");
+	if (v) {
+		if (!YAJL_IS_ARRAY(v))
+			return -EINVAL;
+		rec->args = calloc(v->u.array.len ? v->u.array.len : 1, sizeof(char *));
+		if (!rec->args)
+			return -ENOMEM;
+		for (size_t i = 0; i < v->u.array.len; i++) {
+			if (!YAJL_IS_STRING(v->u.array.values[i]))
+				return -EINVAL;
+			rec->args[i] = strdup(v->u.array.values[i]->u.string);
+			if (!rec->args[i])
+				return -ENOMEM;
+			rec->n_args++;
+		}
+	}
+
+	v = oci_json_member(root, "annotations");
+	if (v) {
+		if (!YAJL_IS_OBJECT(v))
+			return -EINVAL;
+		rec->annotations = calloc(v->u.object.len ? v->u.object.len : 1, sizeof(struct oci_annotation));
+		if (!rec->annotations)
+			return -ENOMEM;
+		for (size_t i = 0; i < v->u.object.len; i++) {
+			struct oci_annotation *a = &rec->annotations[rec->n_annotations];
+
+			if (!YAJL_IS_STRING(v->u.object.values[i]))
+				return -EINVAL;
+			a->key = strdup(v->u.object.keys[i]);
+			a->value = strdup(v->u.object.values[i]->u.string);
+			rec->n_annotations++;
+			if (!a->key || !a->value)
+				return -ENOMEM;
+		}
+	}
+
+	/* a record always has a name to show */
+	if (!rec->name) {
+		rec->name = strndup(rec->id, 12);
+		if (!rec->name)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int oci_state_read_record(const char *buf, size_t len, struct oci_record *ret)
+{
+	_cleanup_(oci_record_donep) struct oci_record rec = { 0 };
+	_cleanup_yajl_tree_ yajl_val root = NULL;
+	char err[128];
+	int r;
+
+	if (len > OCI_RECORD_MAX_SIZE)
+		return -EFBIG;
+	r = oci_json_parse(buf, len, &root, err, sizeof(err));
+	if (r < 0)
+		return r;
+	r = parse_record(root, &rec);
+	if (r < 0)
+		return r;
+	*ret = rec;
+	rec = (struct oci_record){ 0 };
+	return 0;
+}
+
+/* Read one record file relative to dir_fd; never follows a symlink, never reads a FIFO. */
+static int load_record_at(int dir_fd, const char *file_name, struct oci_record *ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len;
+	int r;
+
+	fd = openat(dir_fd, file_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+	r = oci_read_fd(fd, OCI_RECORD_MAX_SIZE, &buf, &len);
+	if (r < 0)
+		return r;
+	return oci_state_read_record(buf, len, ret);
+}
+
+int oci_state_load_record(const char *dir, const char *id, struct oci_record *ret)
+{
+	_cleanup_(oci_record_donep) struct oci_record rec = { 0 };
+	_cleanup_close_ int dir_fd = -1;
+	char name[OCI_ID_MAX_LEN + 8];
+	int r;
+
+	if (!oci_id_is_valid(id))
+		return -EINVAL;
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
+		return -errno;
+	snprintf(name, sizeof(name), "%s.json", id);
+	r = load_record_at(dir_fd, name, &rec);
+	if (r < 0)
+		return r;
+	if (strcmp(rec.id, id))
+		return -EINVAL;
+	*ret = rec;
+	rec = (struct oci_record){ 0 };
+	return 0;
+}
+
+/* "<valid id>.json" -> the id in ret (OCI_ID_MAX_LEN + 1 bytes); false for anything else. */
+static bool record_file_id(const char *file_name, char *ret)
+{
+	size_t n = strlen(file_name);
+
+	if (n <= 5 || n - 5 > OCI_ID_MAX_LEN || strcmp(file_name + n - 5, ".json"))
+		return false;
+	memcpy(ret, file_name, n - 5);
+	ret[n - 5] = '\0';
+	return oci_id_is_valid(ret);
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+int oci_state_read_dir(const char *dir, oci_state_record_cb cb, void *userdata)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((errno = 0, de = readdir(d))) {
+		_cleanup_(oci_record_donep) struct oci_record rec = { 0 };
+		char id[OCI_ID_MAX_LEN + 1];
+		int r;
+
+		if (de->d_name[0] == '.')
+			continue; /* ".", "..", and the writer's temp files */
+		if (!record_file_id(de->d_name, id)) {
+			log_debug("%s/%s: not a container record, skipped", dir, de->d_name);
+			continue;
+		}
+		r = load_record_at(dirfd(d), de->d_name, &rec);
+		if (r == -ENOENT)
+			continue; /* removed while we walked */
+		if (r < 0) {
+			log_debug_errno(r, "%s/%s: unreadable or malformed record, skipped: %m", dir, de->d_name);
+			continue;
+		}
+		if (strcmp(rec.id, id)) {
+			log_debug("%s/%s: record is for id '%s', not for its file name, skipped", dir,
+				  de->d_name, rec.id);
+			continue;
+		}
+		r = cb(&rec, userdata);
+		if (r < 0)
+			return r;
+	}
+	return errno ? -errno : 0;
+}
