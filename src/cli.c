@@ -13,6 +13,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "containers", cmd_containers, "list the containers Docker runs, with their pids and namespaces" },
 	{ "trace", cmd_trace, "print every TCP connect, accept and close as it happens" },
 };
 

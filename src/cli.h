@@ -4,6 +4,7 @@
 #define CTOPO_CLI_H
 
 /* Each command lives in its own cmd_NAME.c; returns the process exit status. */
+int cmd_containers(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
 int cli_main(int argc, char **argv);

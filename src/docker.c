@@ -1,0 +1,1061 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "docker.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+
+#include "docker_parse.h"
+#include "log.h"
+#include "util.h"
+
+#define DEFAULT_REQUEST_TIMEOUT_MS 5000
+#define DEFAULT_BACKOFF_MIN_MS 200
+#define DEFAULT_BACKOFF_MAX_MS 5000
+#define INSPECTS_IN_FLIGHT 4
+#define HEADERS_MAX (16u << 10)
+/* How far back the events subscription starts: covers the gap between dockerd sending the
+ * response headers and registering the subscriber (it flushes before it subscribes). */
+#define EVENTS_SINCE_MARGIN_S 1
+
+enum request_kind {
+	REQUEST_PING,
+	REQUEST_EVENTS,
+	REQUEST_LIST,
+	REQUEST_INSPECT,
+};
+
+struct request {
+	struct docker_client *client;
+	enum request_kind kind;
+	CURL *easy;
+	char id[DOCKER_ID_LEN + 1]; /* inspect */
+	char *body;
+	size_t len, cap;
+	char *headers; /* ping */
+	size_t headers_len, headers_cap;
+	bool headers_done;
+	bool too_large;
+	bool malformed_stream; /* events: the parser gave up, already logged */
+	uint64_t died_ns; /* inspect: a die/destroy event came while it was in flight */
+	char errbuf[CURL_ERROR_SIZE];
+	struct request *next;
+};
+
+enum phase {
+	PHASE_IDLE,
+	PHASE_BACKOFF,
+	PHASE_PINGING,
+	PHASE_SUBSCRIBING,
+	PHASE_LISTING,
+	PHASE_INSPECTING,
+	PHASE_SYNCED,
+};
+
+struct docker_client {
+	char host[512];
+	char socket_path[256];
+	struct containers *registry;
+	bool watch_events;
+	unsigned request_timeout_ms, backoff_min_ms, backoff_max_ms, backoff_ms;
+
+	CURLM *multi;
+	int epoll_fd;
+	int curl_timer_fd;
+	int retry_timer_fd;
+
+	enum phase phase;
+	unsigned api_major, api_minor;
+	char api_version[16];
+	struct request *requests;       /* in flight */
+	struct request *events;         /* the /events one among them */
+	struct docker_event_parser *event_parser;
+	char (*queued)[DOCKER_ID_LEN + 1]; /* inspects waiting for a slot */
+	size_t n_queued, cap_queued;
+	unsigned inspects_in_flight;
+
+	bool curl_acquired;
+	bool ever_connected;
+	bool warned_unavailable;
+	int last_error;                 /* -errno of the last failed attempt, 0 after a sync */
+	char last_error_text[256];
+	struct docker_client_stats stats;
+};
+
+static unsigned curl_users;
+
+static int curl_acquire(void)
+{
+	if (curl_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -ENOMEM;
+	curl_users++;
+	return 0;
+}
+
+static void curl_release(void)
+{
+	if (--curl_users == 0)
+		curl_global_cleanup();
+}
+
+static uint64_t now_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int docker_host_to_socket_path(const char *host, char *ret_path, size_t size)
+{
+	const char *path;
+
+	if (!host || !*host)
+		host = getenv("DOCKER_HOST");
+	if (!host || !*host)
+		host = DOCKER_DEFAULT_HOST;
+	if (!strncmp(host, "unix://", 7))
+		path = host + 7;
+	else if (host[0] == '/')
+		path = host;
+	else
+		return -EPROTONOSUPPORT;
+	if (path[0] != '/')
+		return -EPROTONOSUPPORT;
+	if ((size_t)snprintf(ret_path, size, "%s", path) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* ---- timers ---- */
+
+static void arm_timer(int fd, uint64_t delay_ns)
+{
+	struct itimerspec its = { 0 };
+
+	if (delay_ns) { /* 0 would disarm: "now" is 1 ns */
+		its.it_value.tv_sec = delay_ns / 1000000000ull;
+		its.it_value.tv_nsec = delay_ns % 1000000000ull;
+	}
+	timerfd_settime(fd, 0, &its, NULL);
+}
+
+static void drain_timer(int fd)
+{
+	uint64_t expirations;
+
+	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_debug("docker: reading a timerfd failed: %m");
+}
+
+/* CURLMOPT_TIMERFUNCTION: curl wants socket_action(CURL_SOCKET_TIMEOUT) after timeout_ms. */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct docker_client *c = userp;
+
+	(void)multi;
+	if (timeout_ms < 0)
+		arm_timer(c->curl_timer_fd, 0);
+	else
+		arm_timer(c->curl_timer_fd, timeout_ms ? (uint64_t)timeout_ms * 1000000ull : 1);
+	return 0;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: mirror curl's interest in a socket into our epoll set. */
+static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct docker_client *c = userp;
+	struct epoll_event ev = { .data.fd = s };
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, s, NULL); /* may already be closed: fine */
+		curl_multi_assign(c->multi, s, NULL);
+		return 0;
+	}
+	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	if (epoll_ctl(c->epoll_fd, socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) < 0 &&
+	    epoll_ctl(c->epoll_fd, socketp ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) < 0) {
+		log_debug("docker: cannot watch socket %d: %m", (int)s);
+		return -1;
+	}
+	curl_multi_assign(c->multi, s, c); /* any non-NULL marks "registered" */
+	return 0;
+}
+
+/* ---- requests ---- */
+
+static void request_free(struct request *r)
+{
+	if (!r)
+		return;
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	free(r->body);
+	free(r->headers);
+	free(r);
+}
+
+static void request_remove(struct docker_client *c, struct request *r)
+{
+	for (struct request **pp = &c->requests; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	if (c->events == r)
+		c->events = NULL;
+	if (r->kind == REQUEST_INSPECT)
+		c->inspects_in_flight--;
+	curl_multi_remove_handle(c->multi, r->easy);
+	request_free(r);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp);
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp);
+
+static int request_start(struct docker_client *c, enum request_kind kind, const char *path_and_query,
+			 const char *id)
+{
+	struct request *r;
+	char url[1024];
+	CURLMcode mc;
+
+	if (kind == REQUEST_PING)
+		snprintf(url, sizeof(url), "http://localhost%s", path_and_query);
+	else
+		snprintf(url, sizeof(url), "http://localhost/v%s%s", c->api_version, path_and_query);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->client = c;
+	r->kind = kind;
+	if (id)
+		snprintf(r->id, sizeof(r->id), "%s", id);
+	r->easy = curl_easy_init();
+	if (!r->easy) {
+		free(r);
+		return -ENOMEM;
+	}
+	curl_easy_setopt(r->easy, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
+	curl_easy_setopt(r->easy, CURLOPT_URL, url);
+	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "ctopo/" CTOPO_VERSION);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)c->request_timeout_ms);
+	/* the events stream lasts as long as dockerd does */
+	if (kind != REQUEST_EVENTS)
+		curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
+	mc = curl_multi_add_handle(c->multi, r->easy);
+	if (mc != CURLM_OK) {
+		log_debug("docker: curl_multi_add_handle: %s", curl_multi_strerror(mc));
+		request_free(r);
+		return -ENOMEM;
+	}
+	r->next = c->requests;
+	c->requests = r;
+	if (kind == REQUEST_EVENTS)
+		c->events = r;
+	if (kind == REQUEST_INSPECT) {
+		c->inspects_in_flight++;
+		c->stats.inspects++;
+	}
+	return 0;
+}
+
+static struct request *inspect_in_flight(struct docker_client *c, const char *id)
+{
+	for (struct request *r = c->requests; r; r = r->next)
+		if (r->kind == REQUEST_INSPECT && !strcmp(r->id, id))
+			return r;
+	return NULL;
+}
+
+/* Inspects wait here: curl forbids adding handles from its callbacks, and a burst of events
+ * should not open a connection per container. */
+static int queue_inspect(struct docker_client *c, const char *id)
+{
+	for (size_t i = 0; i < c->n_queued; i++)
+		if (!strcmp(c->queued[i], id))
+			return 0;
+	if (c->n_queued == c->cap_queued) {
+		size_t cap = c->cap_queued ? c->cap_queued * 2 : 16;
+		void *v = reallocarray(c->queued, cap, sizeof(*c->queued));
+
+		if (!v)
+			return -ENOMEM;
+		c->queued = v;
+		c->cap_queued = cap;
+	}
+	snprintf(c->queued[c->n_queued++], DOCKER_ID_LEN + 1, "%s", id);
+	return 0;
+}
+
+static int pump_inspects(struct docker_client *c)
+{
+	size_t i = 0;
+	int r;
+
+	while (i < c->n_queued && c->inspects_in_flight < INSPECTS_IN_FLIGHT) {
+		char path[128];
+
+		/* One inspect per container at a time, so answers cannot overtake each other. */
+		if (inspect_in_flight(c, c->queued[i])) {
+			i++;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/containers/%s/json", c->queued[i]);
+		r = request_start(c, REQUEST_INSPECT, path, c->queued[i]);
+		if (r < 0)
+			return r;
+		memmove(&c->queued[i], &c->queued[i + 1], (c->n_queued - i - 1) * sizeof(*c->queued));
+		c->n_queued--;
+	}
+	return 0;
+}
+
+/* ---- connection lifecycle ---- */
+
+static void cancel_all(struct docker_client *c)
+{
+	while (c->requests)
+		request_remove(c, c->requests);
+	c->n_queued = 0;
+	docker_event_parser_free(c->event_parser);
+	c->event_parser = NULL;
+}
+
+/* The attempt or the connection failed: say so once, drop everything in flight, retry later.
+ * The registry keeps what it has: names of running containers stay useful meanwhile. */
+static void connection_failed(struct docker_client *c, int err, const char *reason)
+{
+	bool was_synced = c->phase == PHASE_SYNCED;
+
+	c->last_error = err < 0 ? err : -EIO;
+	snprintf(c->last_error_text, sizeof(c->last_error_text), "%s", reason);
+	if (was_synced) {
+		c->stats.disconnects++;
+		c->warned_unavailable = true; /* the retries that follow are no news */
+		log_warning("lost the Docker Engine at %s: %s; reconnecting", c->host, reason);
+	} else if (!c->warned_unavailable) {
+		c->warned_unavailable = true;
+		log_warning("no Docker Engine at %s: %s; continuing without Docker names", c->host, reason);
+	} else {
+		log_debug("docker: %s: %s; retrying in %u ms", c->host, reason, c->backoff_ms);
+	}
+	cancel_all(c);
+	c->phase = PHASE_BACKOFF;
+	arm_timer(c->retry_timer_fd, (uint64_t)c->backoff_ms * 1000000ull);
+	c->backoff_ms = c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
+}
+
+static int connect_attempt(struct docker_client *c)
+{
+	c->stats.connect_attempts++;
+	c->phase = PHASE_PINGING;
+	c->api_version[0] = 0;
+	return request_start(c, REQUEST_PING, "/_ping", NULL);
+}
+
+static void synced(struct docker_client *c)
+{
+	c->phase = PHASE_SYNCED;
+	c->stats.syncs++;
+	c->backoff_ms = c->backoff_min_ms;
+	c->last_error = 0;
+	c->last_error_text[0] = 0;
+	c->warned_unavailable = false;
+	if (c->watch_events)
+		log_info("%s Docker Engine at %s (API %s): %zu containers", c->ever_connected ? "reconnected to" : "using",
+			 c->host, c->api_version, containers_count(c->registry));
+	else
+		log_debug("docker: listed %zu containers from %s (API %s)", containers_count(c->registry), c->host,
+			  c->api_version);
+	c->ever_connected = true;
+}
+
+static void maybe_synced(struct docker_client *c)
+{
+	if (c->phase == PHASE_INSPECTING && c->n_queued == 0 && c->inspects_in_flight == 0)
+		synced(c);
+}
+
+static int start_listing(struct docker_client *c)
+{
+	c->phase = PHASE_LISTING;
+	return request_start(c, REQUEST_LIST, "/containers/json?all=1", NULL);
+}
+
+static void handle_event(const struct docker_event *ev, void *userdata);
+static void skip_event(const char *message, void *userdata);
+
+static int start_events(struct docker_client *c)
+{
+	/* {"type":["container"],"event":["start","die","destroy","rename","pause","unpause"]} */
+	static const char filters[] = "%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C"
+				      "%22die%22%2C%22destroy%22%2C%22rename%22%2C%22pause%22%2C%22unpause%22%5D%7D";
+	char path[512];
+	int r;
+
+	r = docker_event_parser_new(handle_event, skip_event, c, &c->event_parser);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/events?since=%" PRIu64 "&filters=%s",
+		 (uint64_t)(now_realtime_ns() / 1000000000ull - EVENTS_SINCE_MARGIN_S), filters);
+	c->phase = PHASE_SUBSCRIBING;
+	/* dockerd answers at once; if it does not, the retry timer ends the wait */
+	arm_timer(c->retry_timer_fd, (uint64_t)c->request_timeout_ms * 1000000ull);
+	return request_start(c, REQUEST_EVENTS, path, NULL);
+}
+
+/* ---- applying what Docker says ---- */
+
+static enum container_state state_of(const struct docker_container *d)
+{
+	if (d->running && d->pid > 0)
+		return d->paused ? CONTAINER_PAUSED : CONTAINER_RUNNING;
+	if (d->status && !strcmp(d->status, "created"))
+		return CONTAINER_CREATED;
+	return CONTAINER_STOPPED;
+}
+
+static int apply_inspect(struct docker_client *c, const struct docker_container *d, uint64_t died_ns)
+{
+	_cleanup_free_ struct container_label *labels = NULL;
+	_cleanup_free_ struct container_address *addresses = NULL;
+	struct container info = {
+		.name = d->name,
+		.image = d->image,
+		.hostname = d->hostname,
+		.source = CONTAINER_SOURCE_DOCKER,
+		.state = state_of(d),
+		.started_ns = d->started_ns,
+		.stopped_ns = d->finished_ns,
+		.network_mode = d->network_mode,
+	};
+	const char *shared = docker_network_mode_container(d->network_mode);
+	int r;
+
+	memcpy(info.id, d->id, sizeof(info.id));
+	if (shared)
+		snprintf(info.shares_netns_with, sizeof(info.shares_netns_with), "%s", shared);
+	if (d->n_labels) {
+		labels = calloc(d->n_labels, sizeof(*labels));
+		if (!labels)
+			return -ENOMEM;
+		for (size_t i = 0; i < d->n_labels; i++)
+			labels[i] = (struct container_label){ d->labels[i].key, d->labels[i].value };
+		info.labels = labels;
+		info.n_labels = d->n_labels;
+	}
+	if (d->n_addresses) {
+		addresses = calloc(d->n_addresses, sizeof(*addresses));
+		if (!addresses)
+			return -ENOMEM;
+		for (size_t i = 0; i < d->n_addresses; i++) {
+			addresses[i].family = d->addresses[i].family;
+			memcpy(addresses[i].bytes, d->addresses[i].bytes, 16);
+		}
+		info.addresses = addresses;
+		info.n_addresses = d->n_addresses;
+	}
+	if (info.state == CONTAINER_RUNNING || info.state == CONTAINER_PAUSED) {
+		r = container_probe_pid(&info, d->pid);
+		if (r < 0)
+			/* It exited between Docker's answer and now; its die event follows. */
+			log_debug("docker: container %.12s (%s): cannot read /proc/%d: %s", d->id,
+				  d->name ? d->name : "?", d->pid, strerror(-r));
+	}
+	if (died_ns) {
+		info.state = CONTAINER_STOPPED;
+		info.stopped_ns = died_ns;
+	}
+	r = containers_upsert(c->registry, &info);
+	free(info.cgroup_path); /* the only member container_probe_pid allocates */
+	return r;
+}
+
+static void handle_event(const struct docker_event *ev, void *userdata)
+{
+	struct docker_client *c = userdata;
+	struct request *inflight;
+	int r = 0;
+
+	c->stats.events++;
+	if (strcmp(ev->type, "container") || !ev->id[0])
+		return;
+	log_debug("docker: event %s %.12s %s", ev->action_name, ev->id, ev->name ? ev->name : "");
+	switch (ev->action) {
+	case DOCKER_EVENT_START:
+		r = queue_inspect(c, ev->id);
+		break;
+	case DOCKER_EVENT_DIE:
+	case DOCKER_EVENT_DESTROY:
+		/* The registry learns it at once; an inspect under way would say "running". */
+		inflight = inspect_in_flight(c, ev->id);
+		if (inflight && !inflight->died_ns)
+			inflight->died_ns = ev->time_ns ? ev->time_ns : now_realtime_ns();
+		if (containers_find_by_id(c->registry, ev->id) &&
+		    containers_find_by_id(c->registry, ev->id)->state != CONTAINER_STOPPED)
+			(void)containers_mark_stopped(c->registry, ev->id, ev->time_ns);
+		break;
+	case DOCKER_EVENT_RENAME:
+		if (ev->name && containers_rename(c->registry, ev->id, ev->name) == -ENOENT)
+			r = queue_inspect(c, ev->id);
+		break;
+	case DOCKER_EVENT_PAUSE:
+	case DOCKER_EVENT_UNPAUSE:
+		if (containers_set_paused(c->registry, ev->id, ev->action == DOCKER_EVENT_PAUSE) == -ENOENT)
+			r = queue_inspect(c, ev->id);
+		break;
+	default:
+		break;
+	}
+	if (r < 0)
+		log_error("docker: cannot follow event %s of %.12s: %s", ev->action_name, ev->id, strerror(-r));
+}
+
+static void skip_event(const char *message, void *userdata)
+{
+	struct docker_client *c = userdata;
+
+	c->stats.events_skipped++;
+	log_warning("docker: skipped an event: %s", message);
+}
+
+/* A relisted registry: containers that vanished while we were away are stopped now. */
+static void stop_unlisted(struct docker_client *c, const struct docker_container_list *list)
+{
+	uint64_t now = now_realtime_ns();
+
+	for (size_t i = 0; i < containers_count(c->registry); i++) {
+		const struct container *rec = containers_get(c->registry, i);
+		bool listed = false;
+
+		if (rec->source != CONTAINER_SOURCE_DOCKER || rec->state == CONTAINER_STOPPED)
+			continue;
+		for (size_t j = 0; j < list->n && !listed; j++)
+			listed = !strcmp(list->v[j].id, rec->id);
+		if (!listed)
+			(void)containers_mark_stopped(c->registry, rec->id, now);
+	}
+}
+
+/* ---- curl callbacks ---- */
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct request *r = userp;
+	size_t n = size * nmemb;
+
+	if (n <= 2 && (n == 0 || data[0] == '\r' || data[0] == '\n'))
+		r->headers_done = true; /* the blank line: the response has started */
+	if (r->kind != REQUEST_PING)
+		return n;
+	if (r->headers_len + n > HEADERS_MAX)
+		return 0;
+	if (!r->headers) {
+		r->headers = malloc(HEADERS_MAX);
+		if (!r->headers)
+			return 0;
+		r->headers_cap = HEADERS_MAX;
+	}
+	memcpy(r->headers + r->headers_len, data, n);
+	r->headers_len += n;
+	return n;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct request *r = userp;
+	struct docker_client *c = r->client;
+	struct docker_parse_error err = { { 0 } };
+	size_t n = size * nmemb;
+	long code = 0;
+
+	if (r->kind == REQUEST_EVENTS) {
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 200) {
+			int ret = docker_event_parser_feed(c->event_parser, data, n, &err);
+
+			if (ret < 0) {
+				log_warning("docker: %s", err.message);
+				r->malformed_stream = true;
+				return 0; /* ends the transfer: reconnect and relist */
+			}
+			return n;
+		}
+		/* an error response: keep its body for the message */
+	}
+	if (r->len + n > DOCKER_RESPONSE_MAX) {
+		r->too_large = true;
+		return 0;
+	}
+	if (r->len + n + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+		char *b;
+
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		b = realloc(r->body, cap);
+		if (!b)
+			return 0;
+		r->body = b;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = 0;
+	return n;
+}
+
+/* ---- completions ---- */
+
+/* Why a transfer failed, as a user should read it; -errno in *ret_err. */
+static void transfer_error(struct request *r, CURLcode result, char *buf, size_t size, int *ret_err)
+{
+	long os_errno = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno);
+	if (result == CURLE_COULDNT_CONNECT && os_errno) {
+		/* ENOENT: no socket; EACCES: not in the docker group; ECONNREFUSED: nobody listens */
+		snprintf(buf, size, "%s", strerror(os_errno));
+		*ret_err = -os_errno;
+		return;
+	}
+	if (r->too_large) {
+		snprintf(buf, size, "response larger than %u MiB", DOCKER_RESPONSE_MAX >> 20);
+		*ret_err = -E2BIG;
+		return;
+	}
+	snprintf(buf, size, "%s%s%s", curl_easy_strerror(result), r->errbuf[0] ? ": " : "", r->errbuf);
+	*ret_err = result == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EPROTO;
+}
+
+static void http_error(struct request *r, long code, char *buf, size_t size)
+{
+	_cleanup_free_ char *message = r->body ? docker_parse_error_message(r->body, r->len) : NULL;
+
+	snprintf(buf, size, "HTTP %ld%s%s", code, message ? ": " : "", message ? message : "");
+}
+
+static int ping_done(struct docker_client *c, struct request *r)
+{
+	unsigned major = DOCKER_API_VERSION_MIN_MAJOR, minor = DOCKER_API_VERSION_MIN_MINOR;
+	char reason[160];
+	int ret;
+
+	ret = docker_parse_ping_api_version(r->headers ? r->headers : "", r->headers_len, &major, &minor);
+	if (ret == -ENOENT) {
+		/* a daemon older than the header: it speaks the oldest API we do */
+		major = DOCKER_API_VERSION_MIN_MAJOR;
+		minor = DOCKER_API_VERSION_MIN_MINOR;
+	} else if (ret < 0) {
+		connection_failed(c, -EPROTO, "its /_ping has an unreadable Api-Version header");
+		return 0;
+	}
+	if (major < DOCKER_API_VERSION_MIN_MAJOR ||
+	    (major == DOCKER_API_VERSION_MIN_MAJOR && minor < DOCKER_API_VERSION_MIN_MINOR)) {
+		snprintf(reason, sizeof(reason), "API %u.%u is older than %d.%d, the oldest ctopo reads", major, minor,
+			 DOCKER_API_VERSION_MIN_MAJOR, DOCKER_API_VERSION_MIN_MINOR);
+		connection_failed(c, -EPROTONOSUPPORT, reason);
+		return 0;
+	}
+	if (major > DOCKER_API_VERSION_MAX_MAJOR ||
+	    (major == DOCKER_API_VERSION_MAX_MAJOR && minor > DOCKER_API_VERSION_MAX_MINOR)) {
+		major = DOCKER_API_VERSION_MAX_MAJOR;
+		minor = DOCKER_API_VERSION_MAX_MINOR;
+	}
+	c->api_major = major;
+	c->api_minor = minor;
+	snprintf(c->api_version, sizeof(c->api_version), "%u.%u", major, minor);
+	return c->watch_events ? start_events(c) : start_listing(c);
+}
+
+static int list_done(struct docker_client *c, struct request *r)
+{
+	struct docker_container_list list = { 0 };
+	struct docker_parse_error err = { { 0 } };
+	char reason[320];
+	int ret;
+
+	ret = docker_parse_list(r->body ? r->body : "", r->len, &list, &err);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0) {
+		/* Without the list nothing is known: try the whole connection again. */
+		snprintf(reason, sizeof(reason), "%s", err.message);
+		connection_failed(c, ret, reason);
+		return 0;
+	}
+	if (list.n_skipped) {
+		c->stats.records_skipped += list.n_skipped;
+		log_warning("docker: skipped %zu malformed entries of the container list; %s", list.n_skipped,
+			    list.skipped_message);
+	}
+	stop_unlisted(c, &list);
+	for (size_t i = 0; i < list.n && ret == 0; i++)
+		ret = queue_inspect(c, list.v[i].id);
+	docker_container_list_done(&list);
+	if (ret < 0)
+		return ret;
+	c->phase = PHASE_INSPECTING;
+	return 0;
+}
+
+static int inspect_done(struct docker_client *c, struct request *r, long code)
+{
+	struct docker_container d = { 0 };
+	struct docker_parse_error err = { { 0 } };
+	char reason[320];
+	int ret;
+
+	if (code == 404) {
+		/* removed before we asked: it stopped, if we knew it */
+		log_debug("docker: container %.12s is gone", r->id);
+		if (containers_find_by_id(c->registry, r->id) &&
+		    containers_find_by_id(c->registry, r->id)->state != CONTAINER_STOPPED)
+			(void)containers_mark_stopped(c->registry, r->id, r->died_ns);
+		return 0;
+	}
+	if (code != 200) {
+		http_error(r, code, reason, sizeof(reason));
+		c->stats.records_skipped++;
+		log_warning("docker: inspecting container %.12s failed: %s; skipped", r->id, reason);
+		return 0;
+	}
+	ret = docker_parse_inspect(r->body ? r->body : "", r->len, &d, &err);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0) {
+		c->stats.records_skipped++;
+		log_warning("docker: container %.12s skipped: %s", r->id, err.message);
+		return 0;
+	}
+	if (strcmp(d.id, r->id))
+		log_warning("docker: asked for container %.12s, got %.12s; skipped", r->id, d.id);
+	else if ((ret = apply_inspect(c, &d, r->died_ns)) < 0)
+		log_warning("docker: container %.12s not recorded: %s", r->id, strerror(-ret));
+	docker_container_done(&d);
+	return ret == -ENOMEM ? ret : 0;
+}
+
+/* One transfer finished. Returns -ENOMEM only; everything else is handled here. */
+static int request_done(struct docker_client *c, struct request *r, CURLcode result)
+{
+	char reason[320];
+	long code = 0;
+	int err, ret = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (r->kind == REQUEST_EVENTS) {
+		struct docker_parse_error perr = { { 0 } };
+
+		if (result == CURLE_OK && code == 200 &&
+		    docker_event_parser_finish(c->event_parser, &perr) < 0)
+			log_debug("docker: %s", perr.message);
+		if (r->malformed_stream) {
+			snprintf(reason, sizeof(reason), "the events stream is malformed");
+			err = -EBADMSG;
+		} else if (result == CURLE_PARTIAL_FILE || result == CURLE_RECV_ERROR || result == CURLE_GOT_NOTHING) {
+			/* what dockerd stopping looks like from here */
+			snprintf(reason, sizeof(reason), "the events stream was closed");
+			err = -ECONNRESET;
+		} else if (result != CURLE_OK) {
+			transfer_error(r, result, reason, sizeof(reason), &err);
+		} else if (code != 200) {
+			http_error(r, code, reason, sizeof(reason));
+			err = -EPROTO;
+		} else {
+			snprintf(reason, sizeof(reason), "the events stream ended");
+			err = -ECONNRESET;
+		}
+		connection_failed(c, err, reason); /* frees r */
+		return 0;
+	}
+	if (result != CURLE_OK) {
+		transfer_error(r, result, reason, sizeof(reason), &err);
+		if (r->kind == REQUEST_INSPECT && err == -E2BIG) {
+			c->stats.records_skipped++;
+			log_warning("docker: container %.12s skipped: %s", r->id, reason);
+			request_remove(c, r);
+			return 0;
+		}
+		connection_failed(c, err, reason);
+		return 0;
+	}
+	switch (r->kind) {
+	case REQUEST_PING:
+		if (code != 200) {
+			http_error(r, code, reason, sizeof(reason));
+			connection_failed(c, -EPROTO, reason);
+			return 0;
+		}
+		ret = ping_done(c, r);
+		break;
+	case REQUEST_LIST:
+		if (code != 200) {
+			http_error(r, code, reason, sizeof(reason));
+			connection_failed(c, -EPROTO, reason);
+			return 0;
+		}
+		ret = list_done(c, r);
+		break;
+	case REQUEST_INSPECT:
+		ret = inspect_done(c, r, code);
+		break;
+	default:
+		break;
+	}
+	/* ping_done/list_done may have failed the connection, which removed every request */
+	if (c->phase != PHASE_BACKOFF)
+		request_remove(c, r);
+	return ret;
+}
+
+static int check_finished(struct docker_client *c)
+{
+	CURLMsg *msg;
+	int left, r = 0;
+
+	while ((msg = curl_multi_info_read(c->multi, &left))) {
+		struct request *req = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&req);
+		r = request_done(c, req, msg->data.result);
+		if (r < 0 || c->phase == PHASE_BACKOFF)
+			break; /* the remaining messages belonged to requests that are gone */
+	}
+	return r;
+}
+
+/* ---- public ---- */
+
+int docker_client_new(const struct docker_client_options *opts, struct containers *registry,
+		      struct docker_client **ret)
+{
+	struct docker_client *c;
+	const char *host = opts && opts->host && *opts->host ? opts->host : getenv("DOCKER_HOST");
+	struct epoll_event ev = { .events = EPOLLIN };
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->epoll_fd = c->curl_timer_fd = c->retry_timer_fd = -1;
+	r = docker_host_to_socket_path(host, c->socket_path, sizeof(c->socket_path));
+	if (r < 0) {
+		log_error("Docker host '%s' is not supported: ctopo talks to unix:// sockets only", host);
+		free(c);
+		return r;
+	}
+	snprintf(c->host, sizeof(c->host), "unix://%s", c->socket_path);
+	c->registry = registry;
+	c->watch_events = opts && opts->watch_events;
+	c->request_timeout_ms = opts && opts->request_timeout_ms ? opts->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
+	c->backoff_min_ms = opts && opts->backoff_min_ms ? opts->backoff_min_ms : DEFAULT_BACKOFF_MIN_MS;
+	c->backoff_max_ms = opts && opts->backoff_max_ms ? opts->backoff_max_ms : DEFAULT_BACKOFF_MAX_MS;
+	if (c->backoff_max_ms < c->backoff_min_ms)
+		c->backoff_max_ms = c->backoff_min_ms;
+	c->backoff_ms = c->backoff_min_ms;
+
+	r = curl_acquire();
+	if (r < 0) {
+		free(c);
+		return log_error_errno(r, "Failed to initialise libcurl");
+	}
+	c->curl_acquired = true;
+	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	c->curl_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	c->retry_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	c->multi = curl_multi_init();
+	if (c->epoll_fd < 0 || c->curl_timer_fd < 0 || c->retry_timer_fd < 0 || !c->multi) {
+		r = c->multi ? -errno : -ENOMEM;
+		docker_client_free(c);
+		return log_error_errno(r, "Failed to set up the Docker client: %m");
+	}
+	ev.data.fd = c->curl_timer_fd;
+	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->curl_timer_fd, &ev) < 0 ||
+	    (ev.data.fd = c->retry_timer_fd, epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->retry_timer_fd, &ev)) < 0) {
+		r = -errno;
+		docker_client_free(c);
+		return log_error_errno(r, "Failed to set up the Docker client: %m");
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	*ret = c;
+	return 0;
+}
+
+void docker_client_free(struct docker_client *c)
+{
+	if (!c)
+		return;
+	if (c->multi) {
+		cancel_all(c);
+		curl_multi_cleanup(c->multi); /* may still call on_curl_socket: the epoll fd must live */
+	}
+	if (c->curl_acquired)
+		curl_release();
+	closep(&c->epoll_fd);
+	closep(&c->curl_timer_fd);
+	closep(&c->retry_timer_fd);
+	docker_event_parser_free(c->event_parser);
+	free(c->queued);
+	free(c);
+}
+
+int docker_client_start(struct docker_client *c)
+{
+	int r;
+
+	if (c->phase != PHASE_IDLE)
+		return 0;
+	r = connect_attempt(c);
+	if (r < 0)
+		connection_failed(c, r, strerror(-r));
+	return r;
+}
+
+int docker_client_fd(const struct docker_client *c)
+{
+	return c->epoll_fd;
+}
+
+static int socket_action(struct docker_client *c, curl_socket_t s, int flags)
+{
+	int running;
+	CURLMcode mc = curl_multi_socket_action(c->multi, s, flags, &running);
+
+	if (mc != CURLM_OK) {
+		log_debug("docker: curl_multi_socket_action: %s", curl_multi_strerror(mc));
+		return mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : 0;
+	}
+	return check_finished(c);
+}
+
+int docker_client_process(struct docker_client *c)
+{
+	struct epoll_event events[16];
+	int n, r = 0;
+
+	n = epoll_wait(c->epoll_fd, events, ARRAY_SIZE(events), 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n && r >= 0; i++) {
+		int fd = events[i].data.fd;
+
+		if (fd == c->curl_timer_fd) {
+			drain_timer(fd);
+			r = socket_action(c, CURL_SOCKET_TIMEOUT, 0);
+		} else if (fd == c->retry_timer_fd) {
+			drain_timer(fd);
+			if (c->phase == PHASE_BACKOFF)
+				r = connect_attempt(c);
+			else if (c->phase == PHASE_SUBSCRIBING)
+				connection_failed(c, -ETIMEDOUT, "no answer on the events stream");
+		} else {
+			int flags = (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+				    (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+				    (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+
+			r = socket_action(c, fd, flags);
+		}
+	}
+	if (r < 0)
+		return r;
+	/* The events stream answered: the subscription exists, the list cannot miss anything. */
+	if (c->phase == PHASE_SUBSCRIBING && c->events && c->events->headers_done) {
+		long code = 0;
+
+		curl_easy_getinfo(c->events->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 200) {
+			arm_timer(c->retry_timer_fd, 0);
+			r = start_listing(c);
+		}
+	}
+	if (r == 0 && c->phase != PHASE_BACKOFF)
+		r = pump_inspects(c);
+	if (r == 0)
+		maybe_synced(c);
+	else if (c->phase != PHASE_BACKOFF)
+		/* a request could not even be started (out of memory): keep the retry cycle alive */
+		connection_failed(c, r, strerror(-r));
+	return r;
+}
+
+int docker_client_wait_synced(struct docker_client *c, int timeout_ms)
+{
+	struct timespec start, now;
+	uint64_t attempts = c->stats.connect_attempts;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (c->phase == PHASE_IDLE && (r = docker_client_start(c)) < 0)
+		return r;
+	for (;;) {
+		struct pollfd pfd = { .fd = c->epoll_fd, .events = POLLIN };
+		long elapsed_ms;
+
+		if (c->phase == PHASE_SYNCED)
+			return 0;
+		/* a failure of an attempt made during this wait */
+		if (c->phase == PHASE_BACKOFF && c->stats.connect_attempts > attempts && c->last_error)
+			return c->last_error;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed_ms >= timeout_ms)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, timeout_ms - elapsed_ms) < 0 && errno != EINTR)
+			return -errno;
+		r = docker_client_process(c);
+		if (r < 0)
+			return r;
+	}
+}
+
+enum docker_client_state docker_client_state(const struct docker_client *c)
+{
+	switch (c->phase) {
+	case PHASE_IDLE:
+		return DOCKER_CLIENT_IDLE;
+	case PHASE_BACKOFF:
+		return DOCKER_CLIENT_BACKOFF;
+	case PHASE_SYNCED:
+		return DOCKER_CLIENT_SYNCED;
+	default:
+		return DOCKER_CLIENT_CONNECTING;
+	}
+}
+
+const char *docker_client_host(const struct docker_client *c)
+{
+	return c->host;
+}
+
+const char *docker_client_api_version(const struct docker_client *c)
+{
+	return c->api_version;
+}
+
+void docker_client_get_stats(const struct docker_client *c, struct docker_client_stats *ret)
+{
+	*ret = c->stats;
+}
