@@ -2,6 +2,7 @@
 #include "netinfo.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
@@ -147,4 +148,109 @@ int netinfo_read_prefixes(int netns_fd, struct report_netns *ns)
 out:
 	mnl_socket_close(nl);
 	return r;
+}
+
+/* ---- cache ------------------------------------------------------------------------------- */
+
+struct cached_netns {
+	uint32_t inode;
+	bool used;                  /* read since the last sweep */
+	uint64_t read_at_ms;
+	struct report_prefix *prefixes;
+	size_t n;
+};
+
+struct netinfo_cache {
+	uint64_t max_age_ms;
+	struct cached_netns *v;
+	size_t n, cap;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int netinfo_cache_new(uint64_t max_age_ms, struct netinfo_cache **ret)
+{
+	struct netinfo_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->max_age_ms = max_age_ms;
+	*ret = c;
+	return 0;
+}
+
+void netinfo_cache_free(struct netinfo_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].prefixes);
+	free(c->v);
+	free(c);
+}
+
+int netinfo_cache_read(struct netinfo_cache *c, uint32_t inode, int netns_fd, struct report_netns *ns)
+{
+	struct cached_netns *e = NULL;
+	struct report_netns fresh = { .inode = inode };
+	uint64_t now = now_ms();
+	int r;
+
+	for (size_t i = 0; i < c->n && !e; i++)
+		if (c->v[i].inode == inode)
+			e = &c->v[i];
+	if (!e || now - e->read_at_ms > c->max_age_ms) {
+		r = netinfo_read_prefixes(netns_fd, &fresh);
+		if (r < 0) {
+			free(fresh.prefixes);
+			return r;
+		}
+		if (!e) {
+			if (c->n == c->cap) {
+				size_t cap = c->cap ? c->cap * 2 : 16;
+				struct cached_netns *grown = realloc(c->v, cap * sizeof(*grown));
+
+				if (!grown) {
+					free(fresh.prefixes);
+					return -ENOMEM;
+				}
+				c->v = grown;
+				c->cap = cap;
+			}
+			e = &c->v[c->n++];
+			*e = (struct cached_netns){ .inode = inode };
+		}
+		free(e->prefixes);
+		e->prefixes = fresh.prefixes;
+		e->n = fresh.n_prefixes;
+		e->read_at_ms = now;
+	}
+	e->used = true;
+	for (size_t i = 0; i < e->n; i++) {
+		r = report_netns_add_prefix(ns, &e->prefixes[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void netinfo_cache_sweep(struct netinfo_cache *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (!c->v[i].used) {
+			free(c->v[i].prefixes);
+			continue;
+		}
+		c->v[i].used = false;
+		c->v[kept++] = c->v[i];
+	}
+	c->n = kept;
 }

@@ -6,6 +6,7 @@
 #define CTOPO_NETINFO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "report.h"
 
@@ -17,5 +18,16 @@ int netinfo_parse_addr_dump(const void *buf, size_t len, netinfo_prefix_fn fn, v
 
 /* Append the addresses of the namespace open at netns_fd (-1: the caller's own) to ns. */
 int netinfo_read_prefixes(int netns_fd, struct report_netns *ns);
+
+/* Addresses change rarely and entering a namespace costs ~2 ms: a daemon keeps them for a while
+ * instead of re-reading every namespace every interval. */
+struct netinfo_cache;
+
+int netinfo_cache_new(uint64_t max_age_ms, struct netinfo_cache **ret);
+void netinfo_cache_free(struct netinfo_cache *c);
+/* Like netinfo_read_prefixes, from the cache when the inode's entry is younger than max_age. */
+int netinfo_cache_read(struct netinfo_cache *c, uint32_t inode, int netns_fd, struct report_netns *ns);
+/* Forget namespaces not read since the previous call (they are gone; inodes get reused). */
+void netinfo_cache_sweep(struct netinfo_cache *c);
 
 #endif

@@ -40,6 +40,31 @@ static void own_namespace_has_loopback(void **state)
 	report_free(r);
 }
 
+static void cache_gives_what_a_fresh_read_gives(void **state)
+{
+	struct report *r = report_new();
+	struct report_netns *fresh = report_netns_get(r, 1);
+	struct netinfo_cache *cache;
+
+	(void)state;
+	assert_int_equal(netinfo_read_prefixes(-1, fresh), 0);
+	assert_int_equal(netinfo_cache_new(60000, &cache), 0);
+	for (int round = 0; round < 3; round++) {
+		struct report_netns *ns = report_netns_get(r, 2 + round);
+
+		/* round 0 reads, round 1 is served from the cache, round 2 after a sweep that kept it */
+		assert_int_equal(netinfo_cache_read(cache, 7, -1, ns), 0);
+		ns = report_netns_get(r, 2 + round); /* the report's array may have moved */
+		assert_int_equal(ns->n_prefixes, report_netns_get(r, 1)->n_prefixes);
+		assert_memory_equal(ns->prefixes, report_netns_get(r, 1)->prefixes,
+				    ns->n_prefixes * sizeof(*ns->prefixes));
+		assert_true(has_prefix(ns, "127.0.0.1", 8));
+		netinfo_cache_sweep(cache);
+	}
+	netinfo_cache_free(cache);
+	report_free(r);
+}
+
 static int count(const struct report_prefix *p, void *userdata)
 {
 	(void)p;
@@ -86,6 +111,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(own_namespace_has_loopback),
+		cmocka_unit_test(cache_gives_what_a_fresh_read_gives),
 		cmocka_unit_test(broken_buffers_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
