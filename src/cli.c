@@ -13,7 +13,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "conns", cmd_conns, "list every TCP connection with its process, namespace and NAT" },
 	{ "containers", cmd_containers, "list the containers Docker runs, with their pids and namespaces" },
+	{ "daemon", cmd_daemon, "the long-running tracker serving reports to ps, graph and stats" },
+	{ "graph", cmd_graph, "the process graph per network namespace (text, JSON, Graphviz DOT)" },
+	{ "ps", cmd_ps, "each container's connections, their peers and NAT" },
+	{ "stats", cmd_stats, "the daemon's counters" },
 	{ "trace", cmd_trace, "print every TCP connect, accept and close as it happens" },
 };
 

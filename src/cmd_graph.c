@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctopo graph: the container-annotated process graph, per network namespace. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "log.h"
+#include "output.h"
+#include "render.h"
+#include "report_source.h"
+#include "util.h"
+
+static void graph_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ctopo graph [--format text|json|dot] [--netns INODE] [--container NAME|ID] [OPTIONS]\n"
+		"\n"
+		"Which process talks to which: processes grouped by network namespace and labelled with\n"
+		"their containers, edges from client to server labelled with the server's port, across\n"
+		"namespaces and through NAT; what matches no local process is \"The Internet\" (inbound or\n"
+		"outbound) or an \"unknown local host\". Asks the daemon when it runs, else takes a snapshot.\n"
+		"\n"
+		"Options:\n"
+		"  -f, --format FORMAT       text (default), json (docs/report-schema.md) or dot (Graphviz)\n"
+		"  -n, --netns INODE         only this network namespace and its peers\n"
+		"  -c, --container NAME|ID   only this container's processes and their peers\n"
+		"  -s, --socket PATH         the daemon's socket (default /run/ctopo/ctopo.sock)\n"
+		"      --no-daemon           take a snapshot even when the daemon runs\n"
+		"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"
+		"      --docker-host URL     the Docker Engine (default: $DOCKER_HOST or the local socket)\n"
+		"      --no-docker           do not ask Docker for container names\n"
+		"  -v, --verbose             debug messages\n"
+		"\n"
+		"Examples:\n"
+		"  ctopo graph\n"
+		"  ctopo graph --format dot | dot -Tsvg > graph.svg\n"
+		"  ctopo graph --format json --container api | jq '.edges[]'\n");
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	enum { OPT_NO_DAEMON = 256, OPT_NO_EBPF, OPT_DOCKER_HOST, OPT_NO_DOCKER };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "container", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
+		{ "no-ebpf", no_argument, NULL, OPT_NO_EBPF },
+		{ "docker-host", required_argument, NULL, OPT_DOCKER_HOST },
+		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct report_source_options src = { 0 };
+	struct render_filter filter = { 0 };
+	enum output_format format = OUTPUT_TEXT;
+	struct report *rep = NULL;
+	struct graph *g = NULL;
+	unsigned long long v;
+	bool from_daemon;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "f:n:c:s:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (output_format_parse(optarg, &format) < 0) {
+				log_error("--format wants text, json or dot, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			if (parse_u64(optarg, UINT32_MAX, &v) < 0) {
+				log_error("--netns wants a namespace inode number, not '%s'", optarg);
+				return 2;
+			}
+			filter.by_netns = true;
+			filter.netns = v;
+			break;
+		case 'c': filter.container = optarg; break;
+		case 's': src.socket_path = optarg; break;
+		case OPT_NO_DAEMON: src.no_daemon = true; break;
+		case OPT_NO_EBPF: src.no_ebpf = true; break;
+		case OPT_DOCKER_HOST: src.docker_host = optarg; break;
+		case OPT_NO_DOCKER: src.no_docker = true; break;
+		case 'v': log_set_max_level(LOG_DEBUG); break;
+		case 'h': graph_usage(stdout); return 0;
+		default: graph_usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	r = report_fetch(&src, &rep, &from_daemon);
+	if (r < 0)
+		return 1;
+	r = render_graph(rep, &filter, &g);
+	if (r == -ENOENT)
+		log_error("no container named or with an id starting '%s'", filter.container);
+	else if (r < 0)
+		log_error_errno(r, "cannot render the graph: %m");
+	else
+		output_graph(stdout, format, rep, g);
+	graph_free(g);
+	report_free(rep);
+	return r < 0 ? 1 : 0;
+}

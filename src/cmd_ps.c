@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ctopo ps: each container's connections, from the daemon or a one-shot snapshot. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "log.h"
+#include "output_ps.h"
+#include "report_source.h"
+
+static void ps_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ctopo ps [-a] [--json] [--container NAME|ID] [--no-trunc] [OPTIONS]\n"
+		"\n"
+		"For each container (name, short id, image, network namespace and who shares it), its TCP\n"
+		"connections: process, direction, local and remote address (with NAT), the container and\n"
+		"process at the other end or \"The Internet\", state, age and bytes. Processes in no\n"
+		"container are listed under \"host\". Asks the daemon when it runs; otherwise takes a\n"
+		"snapshot here (then connections that already closed are not shown).\n"
+		"\n"
+		"Options:\n"
+		"  -a, --all                 containers without connections and stopped ones too\n"
+		"  -j, --json                JSON (schema: docs/ps-schema.md)\n"
+		"  -c, --container NAME|ID   only this container\n"
+		"      --no-trunc            full container ids\n"
+		"  -s, --socket PATH         the daemon's socket (default /run/ctopo/ctopo.sock)\n"
+		"      --no-daemon           take a snapshot even when the daemon runs\n"
+		"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"
+		"      --docker-host URL     the Docker Engine (default: $DOCKER_HOST or the local socket)\n"
+		"      --no-docker           do not ask Docker for container names\n"
+		"  -v, --verbose             debug messages\n"
+		"\n"
+		"Examples:\n"
+		"  ctopo ps\n"
+		"  ctopo ps --container web --json | jq '.containers[].connections[].peer'\n");
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	enum { OPT_NO_TRUNC = 256, OPT_NO_DAEMON, OPT_NO_EBPF, OPT_DOCKER_HOST, OPT_NO_DOCKER };
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "container", required_argument, NULL, 'c' },
+		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
+		{ "no-ebpf", no_argument, NULL, OPT_NO_EBPF },
+		{ "docker-host", required_argument, NULL, OPT_DOCKER_HOST },
+		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct report_source_options src = { 0 };
+	struct ps_options po = { 0 };
+	struct report *rep = NULL;
+	bool json = false, from_daemon;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "ajc:s:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': po.all = true; break;
+		case 'j': json = true; break;
+		case 'c': po.container = optarg; break;
+		case OPT_NO_TRUNC: po.no_trunc = true; break;
+		case 's': src.socket_path = optarg; break;
+		case OPT_NO_DAEMON: src.no_daemon = true; break;
+		case OPT_NO_EBPF: src.no_ebpf = true; break;
+		case OPT_DOCKER_HOST: src.docker_host = optarg; break;
+		case OPT_NO_DOCKER: src.no_docker = true; break;
+		case 'v': log_set_max_level(LOG_DEBUG); break;
+		case 'h': ps_usage(stdout); return 0;
+		default: ps_usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	r = report_fetch(&src, &rep, &from_daemon);
+	if (r < 0)
+		return 1;
+	r = json ? output_ps_json(stdout, rep, &po) : output_ps_table(stdout, rep, &po);
+	if (r == -ENOENT)
+		log_error("no container named or with an id starting '%s'", po.container);
+	else if (!json && !from_daemon)
+		printf("\n(a snapshot taken now: connections that already closed need `ctopo daemon` running)\n");
+	report_free(rep);
+	return r < 0 ? 1 : 0;
+}

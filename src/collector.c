@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "collector.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "snapshot.h"
+
+struct collector {
+	struct collector_options opts;
+	struct conntable *table;
+	struct tracker *tracker;
+	/* events wait here until the first snapshot is in the table, then flow straight in */
+	bool buffering;
+	struct ctopo_event *buf;
+	size_t n, cap;
+	int err;
+	uint64_t lost_seen;
+	uint64_t resyncs, snapshots;
+};
+
+static int sink_event(const struct ctopo_event *ev, void *userdata)
+{
+	struct collector *c = userdata;
+
+	if (c->opts.only_netns && ev->netns != c->opts.only_netns)
+		return 0;
+	if (!c->buffering) {
+		if (conntable_apply_event(c->table, ev) == -ENOMEM)
+			c->err = -ENOMEM;
+		return 0;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4096;
+		struct ctopo_event *grown = realloc(c->buf, cap * sizeof(*grown));
+
+		if (!grown) {
+			c->err = -ENOMEM;
+			return 0;
+		}
+		c->buf = grown;
+		c->cap = cap;
+	}
+	c->buf[c->n++] = *ev;
+	return 0;
+}
+
+static int take_snapshot(struct collector *c, bool listeners_only)
+{
+	struct snapshot_options so = { .source = c->tracker ? SNAPSHOT_SOCK_DIAG : SNAPSHOT_PROC,
+				       .listeners_only = listeners_only, .only_netns = c->opts.only_netns };
+	struct snapshot_stats st;
+	int r = snapshot_take(c->table, &so, &st);
+
+	if (r < 0 && so.source == SNAPSHOT_SOCK_DIAG && r != -ENOENT) {
+		log_warning("sock_diag failed (%s), reading /proc/PID/net/tcp instead", strerror(-r));
+		so.source = SNAPSHOT_PROC;
+		r = snapshot_take(c->table, &so, &st);
+	}
+	if (r < 0)
+		return log_error_errno(r, "taking a snapshot of TCP sockets failed: %m");
+	c->snapshots++;
+	log_debug("snapshot%s: %u namespaces (%u skipped), %u sockets (%u without a process), %.1f ms",
+		  listeners_only ? " of listeners" : "", st.namespaces, st.namespaces_failed, st.sockets,
+		  st.sockets_without_owner, st.duration_ns / 1e6);
+	return 0;
+}
+
+int collector_new(const struct collector_options *o, struct collector **ret)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	c->opts = *o;
+	r = conntable_new(o->max_entries, &c->table);
+	if (r < 0)
+		goto fail;
+	if (!o->no_ebpf) {
+		c->buffering = true;
+		r = tracker_new(&o->tracker, sink_event, c, &c->tracker);
+		if (r < 0 && !o->fall_back)
+			goto fail;
+		if (r < 0)
+			log_warning("falling back to polling /proc/PID/net/tcp each interval: connections "
+				    "shorter than an interval will not be seen");
+	}
+	r = take_snapshot(c, false);
+	if (r < 0)
+		goto fail;
+	if (c->tracker) {
+		tracker_poll(c->tracker, 0);
+		for (size_t i = 0; i < c->n; i++)
+			conntable_apply_event(c->table, &c->buf[i]);
+		log_debug("applied %zu events buffered during the snapshot", c->n);
+	}
+	free(c->buf);
+	c->buf = NULL;
+	c->n = c->cap = 0;
+	c->buffering = false;
+	*ret = c;
+	return 0;
+fail:
+	collector_free(c);
+	return r;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	tracker_free(c->tracker);
+	conntable_free(c->table);
+	free(c->buf);
+	free(c);
+}
+
+int collector_fd(const struct collector *c)
+{
+	return c->tracker ? tracker_fd(c->tracker) : -1;
+}
+
+int collector_process(struct collector *c)
+{
+	if (c->tracker)
+		tracker_poll(c->tracker, 0);
+	return c->err;
+}
+
+int collector_take_report(struct collector *c, struct conn_report *ret)
+{
+	struct tracker_stats ts;
+
+	if (c->tracker) {
+		tracker_poll(c->tracker, 0);
+		if (tracker_read_stats(c->tracker, &ts) == 0 && ts.lost != c->lost_seen) {
+			/* lost events leave the table wrong: a full snapshot sets it right, closing
+			 * what closed unseen */
+			log_warning("%llu events lost (ring buffer full): resynchronising from a snapshot",
+				    (unsigned long long)(ts.lost - c->lost_seen));
+			c->lost_seen = ts.lost;
+			c->resyncs++;
+			take_snapshot(c, false);
+		} else {
+			/* the tracker sees no listener open or close: those come from a snapshot */
+			take_snapshot(c, true);
+		}
+	} else {
+		take_snapshot(c, false);
+	}
+	if (c->err)
+		return c->err;
+	return conntable_take_report(c->table, conn_now_ns(), ret);
+}
+
+void collector_get_stats(struct collector *c, struct collector_stats *ret)
+{
+	*ret = (struct collector_stats){ .ebpf = c->tracker != NULL, .resyncs = c->resyncs,
+					 .snapshots = c->snapshots };
+	if (c->tracker)
+		tracker_read_stats(c->tracker, &ret->tracker);
+	conntable_get_stats(c->table, &ret->table);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The live connection table and what keeps it right: the BPF tracker's events applied as they
+ * come, one snapshot at start (attach first, buffer the events, snapshot, then apply the buffer:
+ * nothing that happens during the snapshot is lost), and a refresh each interval — listeners
+ * only normally, a full resync when the ring buffer lost events. Without eBPF (--no-ebpf, or
+ * when BPF cannot load) every interval is a full /proc snapshot instead. */
+#ifndef CTOPO_COLLECTOR_H
+#define CTOPO_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conntable.h"
+#include "tracker.h"
+
+struct collector_options {
+	bool no_ebpf;                   /* poll /proc/PID/net/tcp instead of the tracker */
+	bool fall_back;                 /* when the tracker cannot load, poll rather than fail */
+	uint32_t only_netns;            /* 0: every namespace */
+	size_t max_entries;             /* connection table bound; 0: its default */
+	struct tracker_options tracker;
+};
+
+struct collector_stats {
+	bool ebpf;                      /* the tracker runs (else: /proc polling) */
+	struct tracker_stats tracker;
+	struct conntable_stats table;
+	uint64_t resyncs;               /* full snapshots taken because events were lost */
+	uint64_t snapshots;
+};
+
+struct collector;
+
+int collector_new(const struct collector_options *o, struct collector **ret);
+void collector_free(struct collector *c);
+
+/* The tracker's ring buffer fd for epoll; -1 when polling /proc. */
+int collector_fd(const struct collector *c);
+/* Apply whatever the tracker has waiting; 0 or -ENOMEM. */
+int collector_process(struct collector *c);
+/* Once per interval: refresh (listeners, or all after losses, or all from /proc), then copy
+ * the table into ret (conn_report_free it); closed entries go after this one report. */
+int collector_take_report(struct collector *c, struct conn_report *ret);
+void collector_get_stats(struct collector *c, struct collector_stats *ret);
+
+#endif

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "containers.h"
+#include "docker.h"
+#include "hook_records.h"
+#include "ipc.h"
+#include "jsonw.h"
+#include "log.h"
+#include "loop.h"
+#include "nat.h"
+#include "netinfo.h"
+#include "report_build.h"
+#include "report_json.h"
+#include "util.h"
+
+#define MAX_NAT_FDS 1024
+#define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */
+
+struct daemon {
+	const struct daemon_options *o;
+	struct loop *loop;
+	struct collector *collector;
+	struct nat *nat;
+	struct containers *containers;
+	struct docker_client *docker;
+	struct ipc_server *ipc;
+	struct netinfo_cache *addresses;
+	int inotify_fd;
+	int nat_fds[MAX_NAT_FDS];    /* the conntrack sockets in the loop now */
+	size_t n_nat_fds;
+	char *report_json;           /* the latest report, serialised once, served many times */
+	size_t report_len;
+	uint64_t started_ms, reports;
+	uint64_t last_events, last_events_ms;
+	double events_per_s;
+	size_t last_report_conns;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int on_tracker(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = collector_process(d->collector);
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (r < 0)
+		return log_error_errno(r, "cannot store connections: %m");
+	return 0;
+}
+
+static int on_nat(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = nat_process(d->nat, fd);
+
+	(void)l;
+	(void)events;
+	if (r < 0)
+		log_debug("reading conntrack events failed: %s", strerror(-r));
+	return 0;
+}
+
+/* nat_update_namespaces() may open and close sockets: mirror its fd set in the loop. */
+static void sync_nat_fds(struct daemon *d)
+{
+	const int *fds = NULL;
+	size_t n = d->nat ? nat_fds(d->nat, &fds) : 0;
+
+	for (size_t i = 0; i < d->n_nat_fds; i++)
+		loop_remove(d->loop, d->nat_fds[i]);
+	d->n_nat_fds = 0;
+	for (size_t i = 0; i < n && d->n_nat_fds < MAX_NAT_FDS; i++)
+		if (loop_add(d->loop, fds[i], EPOLLIN, on_nat, d) == 0)
+			d->nat_fds[d->n_nat_fds++] = fds[i];
+}
+
+static int on_docker(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = docker_client_process(d->docker);
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (r < 0)
+		log_warning("the Docker client failed: %s", strerror(-r));
+	return 0;
+}
+
+static int on_hook_records(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = hook_records_process(d->containers, d->o->state_dir, fd);
+
+	(void)l;
+	(void)events;
+	if (r < 0)
+		log_warning("reading hook records failed: %s", strerror(-r));
+	return 0;
+}
+
+static int make_report(struct daemon *d)
+{
+	struct report_sources src = { .nat = d->nat, .containers = d->containers, .addresses = d->addresses };
+	struct conn_report conns;
+	struct report *rep = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int r;
+
+	r = collector_take_report(d->collector, &conns);
+	if (r < 0)
+		return log_error_errno(r, "cannot copy the connection table: %m");
+	src.conns = &conns;
+	r = report_build(&src, &rep);
+	d->last_report_conns = conns.n;
+	conn_report_free(&conns);
+	if (r < 0)
+		return log_error_errno(r, "cannot build the report: %m");
+	out = open_memstream(&buf, &len);
+	if (!out) {
+		report_free(rep);
+		return -ENOMEM;
+	}
+	report_write_json(out, rep);
+	report_free(rep);
+	if (fclose(out) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	free(d->report_json);
+	d->report_json = buf;
+	d->report_len = len;
+	d->reports++;
+	return 0;
+}
+
+static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct collector_stats cs;
+	uint64_t expirations, now = mono_ms();
+	struct timespec wall;
+
+	(void)l;
+	(void)events;
+	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_debug("timerfd read failed: %m");
+	collector_get_stats(d->collector, &cs);
+	if (now > d->last_events_ms)
+		d->events_per_s = (cs.tracker.events - d->last_events) * 1000.0 / (now - d->last_events_ms);
+	d->last_events = cs.tracker.events;
+	d->last_events_ms = now;
+	if (d->nat) {
+		nat_update_namespaces(d->nat);
+		sync_nat_fds(d);
+	}
+	clock_gettime(CLOCK_REALTIME, &wall);
+	containers_expire(d->containers, (uint64_t)wall.tv_sec * 1000000000ull + wall.tv_nsec);
+	ipc_server_reap(d->ipc);
+	/* a failed report leaves the previous one served; the next interval tries again */
+	make_report(d);
+	return 0;
+}
+
+static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
+{
+	struct collector_stats cs;
+	struct ipc_server_stats is;
+	struct nat_stats ns = { 0 };
+	struct docker_client_stats ds = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct jsonw w;
+
+	if (!out)
+		return -ENOMEM;
+	collector_get_stats(d->collector, &cs);
+	ipc_server_get_stats(d->ipc, &is);
+	if (d->nat)
+		nat_get_stats(d->nat, &ns);
+	if (d->docker)
+		docker_client_get_stats(d->docker, &ds);
+	jsonw_init(&w, out);
+	jsonw_object_begin(&w);
+	jsonw_kv_u64(&w, "version", 1);
+	jsonw_key(&w, "uptime_s");
+	jsonw_double(&w, (mono_ms() - d->started_ms) / 1000.0, 1);
+	jsonw_kv_string(&w, "mode", cs.ebpf ? "ebpf" : "proc-polling");
+	jsonw_kv_u64(&w, "reports", d->reports);
+	jsonw_key(&w, "events_per_s");
+	jsonw_double(&w, d->events_per_s, 1);
+	jsonw_kv_u64(&w, "events", cs.tracker.events);
+	jsonw_kv_u64(&w, "lost_events", cs.tracker.lost);
+	jsonw_kv_u64(&w, "untracked_events", cs.tracker.untracked);
+	jsonw_kv_u64(&w, "resyncs", cs.resyncs);
+	jsonw_kv_u64(&w, "snapshots", cs.snapshots);
+	jsonw_kv_u64(&w, "table_entries", cs.table.entries);
+	jsonw_kv_u64(&w, "table_max", cs.table.max_entries);
+	jsonw_kv_u64(&w, "table_evicted", cs.table.evicted_closed + cs.table.evicted_open);
+	jsonw_kv_u64(&w, "report_connections", d->last_report_conns);
+	jsonw_kv_u64(&w, "conntrack_flows", ns.flows);
+	jsonw_kv_u64(&w, "conntrack_resyncs", ns.resyncs);
+	jsonw_kv_u64(&w, "containers", containers_count(d->containers));
+	jsonw_kv_string(&w, "docker", !d->docker ? "disabled"
+				     : docker_client_state(d->docker) == DOCKER_CLIENT_SYNCED ? "connected"
+												 : "disconnected");
+	jsonw_kv_u64(&w, "docker_reconnects", ds.disconnects);
+	jsonw_kv_u64(&w, "clients_served", is.served);
+	jsonw_kv_u64(&w, "clients_refused", is.refused);
+	jsonw_object_end(&w);
+	fputc('\n', out);
+	if (fclose(out) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+static int answer(enum ipc_request_kind kind, char **ret_buf, size_t *ret_len, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (kind == IPC_REQ_STATS)
+		return write_stats(d, ret_buf, ret_len);
+	if (!d->report_json)
+		return -EAGAIN;
+	*ret_buf = malloc(d->report_len);
+	if (!*ret_buf)
+		return -ENOMEM;
+	memcpy(*ret_buf, d->report_json, d->report_len);
+	*ret_len = d->report_len;
+	return 0;
+}
+
+/* The socket's directory: /run/ctopo by default, made 0755 when missing. */
+static void make_parent_dir(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		log_debug("cannot create %s: %m", dir);
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	ipc_server_free(d->ipc);
+	for (size_t i = 0; i < d->n_nat_fds; i++)
+		loop_remove(d->loop, d->nat_fds[i]);
+	if (d->inotify_fd >= 0) {
+		loop_remove(d->loop, d->inotify_fd);
+		close(d->inotify_fd);
+	}
+	if (d->docker)
+		loop_remove(d->loop, docker_client_fd(d->docker));
+	docker_client_free(d->docker);
+	nat_free(d->nat);
+	if (d->collector && collector_fd(d->collector) >= 0)
+		loop_remove(d->loop, collector_fd(d->collector));
+	collector_free(d->collector);
+	containers_free(d->containers);
+	netinfo_cache_free(d->addresses);
+	loop_free(d->loop);
+	free(d->report_json);
+}
+
+int daemon_run(const struct daemon_options *o)
+{
+	struct collector_options co = { .no_ebpf = o->no_ebpf, .fall_back = false, .max_entries = o->max_conns,
+					.tracker = o->tracker };
+	struct nat_options no = { .subscribe = true, .rcvbuf_bytes = o->conntrack_rcvbuf };
+	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = true };
+	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = mono_ms() };
+	int r;
+
+	r = loop_new(&d.loop);
+	if (r < 0)
+		return log_error_errno(r, "cannot create the event loop: %m");
+	r = loop_handle_stop_signals(d.loop);
+	if (r < 0)
+		goto out;
+	make_parent_dir(o->socket_path);
+	/* claim the socket first: a second daemon must fail before it loads anything */
+	r = ipc_server_new(d.loop, o->socket_path, answer, &d, &d.ipc);
+	if (r < 0)
+		goto out;
+	r = containers_new(o->retention_ms * 1000000ull, &d.containers);
+	if (r < 0)
+		goto out;
+	r = netinfo_cache_new(ADDRESS_MAX_AGE_MS, &d.addresses);
+	if (r < 0)
+		goto out;
+
+	/* names first, so the first report already has them */
+	hook_records_load(d.containers, o->state_dir);
+	d.inotify_fd = hook_records_watch(o->state_dir);
+	if (d.inotify_fd >= 0 && loop_add(d.loop, d.inotify_fd, EPOLLIN, on_hook_records, &d) < 0)
+		log_warning("cannot watch the hook state directory; hook records are read at start only");
+	if (!o->no_docker) {
+		r = docker_client_new(&dopt, d.containers, &d.docker);
+		if (r == 0 && docker_client_start(d.docker) == 0)
+			loop_add(d.loop, docker_client_fd(d.docker), EPOLLIN, on_docker, &d);
+		else
+			log_warning("continuing without Docker names");
+	}
+
+	r = collector_new(&co, &d.collector);
+	if (r < 0)
+		goto out;
+	if (collector_fd(d.collector) >= 0) {
+		r = loop_add(d.loop, collector_fd(d.collector), EPOLLIN, on_tracker, &d);
+		if (r < 0)
+			goto out;
+	}
+	if (nat_new(&no, &d.nat) < 0)
+		log_warning("continuing without NAT information (conntrack unavailable)");
+	sync_nat_fds(&d);
+
+	r = loop_add_timer(d.loop, o->interval_ms, on_interval, &d);
+	if (r < 0)
+		goto out;
+	make_report(&d);
+	log_info("ctopo daemon %s ready: %s, a report every %.1f s on %s", CTOPO_VERSION,
+		 o->no_ebpf ? "polling /proc (short-lived connections are not seen)" : "eBPF tracker",
+		 o->interval_ms / 1000.0, o->socket_path);
+	r = loop_run(d.loop);
+	if (r < 0)
+		log_error_errno(r, "the event loop failed: %m");
+	else
+		log_info("stopped");
+out:
+	daemon_teardown(&d);
+	return r;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "hook_records.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int hook_record_apply(struct containers *reg, const struct oci_record *rec)
+{
+	struct container c = { .source = CONTAINER_SOURCE_OCI_HOOK,
+			       .state = rec->stopped ? CONTAINER_STOPPED : CONTAINER_RUNNING,
+			       .pid = rec->pid > 0 ? (pid_t)rec->pid : 0, .mntns = rec->mntns, .netns = rec->netns,
+			       .cgroup_path = rec->cgroup, .cgroup_id = rec->cgroup_id, .name = rec->name,
+			       .started_ns = (uint64_t)(rec->started_at * 1e9) };
+	int r;
+
+	if (!rec->id || strlen(rec->id) >= sizeof(c.id))
+		return -EINVAL;
+	strcpy(c.id, rec->id);
+	r = containers_upsert(reg, &c);
+	if (r < 0)
+		return r;
+	if (rec->stopped)
+		r = containers_mark_stopped(reg, rec->id, (uint64_t)(rec->stopped_at * 1e9));
+	return r;
+}
+
+static int apply_cb(const struct oci_record *rec, void *userdata)
+{
+	int r = hook_record_apply(userdata, rec);
+
+	if (r < 0)
+		log_debug("hook record %s skipped: %s", rec->id ? rec->id : "?", strerror(-r));
+	return 0;
+}
+
+int hook_records_load(struct containers *reg, const char *dir)
+{
+	int r = oci_state_read_dir(dir, apply_cb, reg);
+
+	return r == -ENOENT ? 0 : r;
+}
+
+int hook_records_watch(const char *dir)
+{
+	int fd;
+
+	/* the hook creates it too; making it here lets us watch before the first container */
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "cannot create the hook state directory %s: %m", dir);
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* the hook writes a temp file and renames it over the record: IN_MOVED_TO is the signal */
+	if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return log_error_errno(r, "cannot watch %s: %m", dir);
+	}
+	return fd;
+}
+
+int hook_records_process(struct containers *reg, const char *dir, int inotify_fd)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		ssize_t n = read(inotify_fd, buf, sizeof(buf));
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			size_t len;
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				log_debug("hook records: inotify overflowed, reloading the directory");
+				hook_records_load(reg, dir);
+				continue;
+			}
+			len = ev->len ? strlen(ev->name) : 0;
+			if (len > 5 && !strcmp(ev->name + len - 5, ".json")) {
+				struct oci_record rec = { 0 };
+				char id[OCI_ID_MAX_LEN + 1];
+
+				if (len - 5 > OCI_ID_MAX_LEN)
+					continue;
+				snprintf(id, sizeof(id), "%.*s", (int)(len - 5), ev->name);
+				if (oci_state_load_record(dir, id, &rec) == 0) {
+					int r = hook_record_apply(reg, &rec);
+
+					if (r < 0)
+						log_debug("hook record %s skipped: %s", id, strerror(-r));
+				}
+				oci_record_done(&rec);
+			}
+		}
+	}
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The OCI hook's records (oci_state.h) into the container registry: all of them at start, then
+ * whichever file the hook writes, found with inotify on the state directory. */
+#ifndef CTOPO_HOOK_RECORDS_H
+#define CTOPO_HOOK_RECORDS_H
+
+#include "containers.h"
+#include "oci_state.h"
+
+/* One record into the registry: upsert, and mark stopped when the hook saw it stop. */
+int hook_record_apply(struct containers *reg, const struct oci_record *rec);
+
+/* Every record under dir; a missing dir is not an error (no hook ran yet). Returns how many. */
+int hook_records_load(struct containers *reg, const char *dir);
+
+/* An inotify fd watching dir for records written (created 0755 when missing); -errno. */
+int hook_records_watch(const char *dir);
+/* Read the inotify fd's events and apply the records named in them; 0 or -errno. */
+int hook_records_process(struct containers *reg, const char *dir, int inotify_fd);
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "report_build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+#include "netinfo.h"
+#include "util.h"
+
+uint32_t host_netns_inode(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
+static uint32_t host_mntns_inode(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/mnt", &st) == 0 ? (uint32_t)st.st_ino : 0;
+}
+
+/* Monotonic ns (the tracker's clock) to UNIX seconds. */
+static double to_wall(uint64_t mono_ns, uint64_t mono_now_ns, double wall_now)
+{
+	if (!mono_ns)
+		return wall_now;
+	return wall_now - ((double)mono_now_ns - (double)mono_ns) / 1e9;
+}
+
+static void endpoint_from_key(struct report_endpoint *e, uint16_t family, const uint8_t addr[16], uint16_t port)
+{
+	e->family = family;
+	memcpy(e->addr, addr, 16);
+	e->port = port;
+}
+
+static void endpoint_from_nat(struct report_endpoint *e, const struct nat_endpoint *n)
+{
+	e->family = n->family;
+	memcpy(e->addr, n->addr, 16);
+	e->port = n->port;
+}
+
+static void fill_conn(struct report_conn *rc, const struct conn *c, const struct nat *nat, uint64_t mono_now,
+		      double wall_now)
+{
+	struct nat_translation t;
+
+	*rc = (struct report_conn){ .netns = c->key.netns, .pid = c->pid, .mntns = c->mntns,
+				    .cgroup_id = c->cgroup_id, .bytes_sent = c->bytes_sent,
+				    .bytes_received = c->bytes_received, .duration_ms = c->duration_ns / 1e6 };
+	endpoint_from_key(&rc->local, c->key.family, c->key.local_addr, c->key.local_port);
+	endpoint_from_key(&rc->remote, c->key.family, c->key.remote_addr, c->key.remote_port);
+	rc->peer_local = rc->remote;
+	rc->peer_remote = rc->local;
+	memcpy(rc->comm, c->comm, sizeof(rc->comm));
+	rc->comm[sizeof(rc->comm) - 1] = '\0';
+	switch (c->direction) {
+	case CONN_DIR_OUTBOUND: rc->direction = REPORT_DIR_OUTBOUND; break;
+	case CONN_DIR_INBOUND: rc->direction = REPORT_DIR_INBOUND; break;
+	case CONN_DIR_LISTENING: rc->direction = REPORT_DIR_LISTEN; break;
+	default: rc->direction = REPORT_DIR_UNKNOWN;
+	}
+	if (c->direction == CONN_DIR_LISTENING)
+		rc->state = REPORT_STATE_LISTEN;
+	else if (c->state == CONN_CLOSED)
+		rc->state = REPORT_STATE_CLOSED;
+	else if (c->state == CONN_FAILED)
+		rc->state = REPORT_STATE_FAILED;
+	else
+		rc->state = REPORT_STATE_ESTABLISHED;
+	rc->first_seen = to_wall(c->first_seen_ns, mono_now, wall_now);
+	rc->last_seen = to_wall(c->last_seen_ns, mono_now, wall_now);
+	if (nat && c->direction != CONN_DIR_LISTENING && nat_lookup(nat, &c->key, &t) == 0) {
+		rc->nat = true;
+		endpoint_from_nat(&rc->peer_local, &t.peer);
+		endpoint_from_nat(&rc->peer_remote, &t.local);
+	}
+}
+
+static void fill_container(struct report_container *rc, const struct container *c)
+{
+	const char *name = c->name ? c->name : "";
+
+	*rc = (struct report_container){ .pid = c->pid > 0 ? (uint32_t)c->pid : 0, .mntns = (uint32_t)c->mntns,
+					 .netns = (uint32_t)c->netns, .cgroup_id = c->cgroup_id,
+					 .running = c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED };
+	snprintf(rc->id, sizeof(rc->id), "%.*s", REPORT_ID_LEN - 1, c->id);
+	snprintf(rc->name, sizeof(rc->name), "%s", name[0] == '/' ? name + 1 : name);
+	if (!rc->name[0]) /* a record from a hook that found no name: the short id is one */
+		snprintf(rc->name, sizeof(rc->name), "%.12s", c->id);
+	snprintf(rc->image, sizeof(rc->image), "%s", c->image ? c->image : "");
+	snprintf(rc->source, sizeof(rc->source), "%s", container_source_to_string(c->source));
+}
+
+/* Processes whose mount namespace names no container may still be in one (a process that
+ * entered only some namespaces, a runtime without a hook): ask their cgroup, once per pid. */
+struct pid_answer {
+	uint32_t pid;          /* 0: empty slot */
+	const struct container *container;
+};
+
+static void resolve_by_cgroup(struct report *r, const struct containers *reg)
+{
+	size_t cap = 64;
+	struct pid_answer *cache;
+
+	while (cap < r->n_conns * 2)
+		cap <<= 1;
+	cache = calloc(cap, sizeof(*cache));
+	if (!cache)
+		return; /* an optional refinement: without memory, mntns alone names containers */
+	for (size_t i = 0; i < r->n_conns; i++) {
+		struct report_conn *c = &r->conns[i];
+		size_t slot = (c->pid * 2654435761u) & (cap - 1);
+
+		/* only live sockets: the pid of a closed one may belong to someone else by now */
+		if (!c->pid || (c->state != REPORT_STATE_ESTABLISHED && c->state != REPORT_STATE_LISTEN) ||
+		    (c->mntns && containers_find_by_mntns(reg, c->mntns)))
+			continue;
+		while (cache[slot].pid && cache[slot].pid != c->pid)
+			slot = (slot + 1) & (cap - 1);
+		if (!cache[slot].pid) {
+			cache[slot].pid = c->pid;
+			cache[slot].container = containers_find_by_pid(reg, (pid_t)c->pid);
+		}
+		if (cache[slot].container)
+			snprintf(c->container_id, sizeof(c->container_id), "%.*s", REPORT_ID_LEN - 1,
+				 cache[slot].container->id);
+	}
+	free(cache);
+}
+
+int report_build(const struct report_sources *s, struct report **ret)
+{
+	struct netns_list discovered = { 0 };
+	const struct netns_list *namespaces = s->namespaces;
+	struct timespec wall;
+	uint64_t mono_now = conn_now_ns();
+	struct report *r;
+	int err = -ENOMEM;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	r = report_new();
+	if (!r)
+		return -ENOMEM;
+	r->generated_at = wall.tv_sec + wall.tv_nsec / 1e9;
+	r->host_netns = host_netns_inode();
+	r->host_mntns = host_mntns_inode();
+
+	for (size_t i = 0; i < s->conns->n; i++) {
+		struct report_conn rc;
+
+		fill_conn(&rc, &s->conns->conns[i], s->nat, mono_now, r->generated_at);
+		if (report_add_conn(r, &rc) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; s->containers && i < containers_count(s->containers); i++) {
+		struct report_container rc;
+
+		fill_container(&rc, containers_get(s->containers, i));
+		if (report_add_container(r, &rc) < 0)
+			goto fail;
+	}
+
+	if (!namespaces) {
+		if (netns_discover(&discovered) < 0)
+			log_debug("report: listing network namespaces failed; addresses unknown");
+		namespaces = &discovered;
+	}
+	for (size_t i = 0; i < namespaces->n; i++) {
+		struct report_netns *ns = report_netns_get(r, namespaces->v[i].inode);
+		int q;
+
+		if (!ns)
+			goto fail;
+		if (ns->inode == r->host_netns)
+			snprintf(ns->label, sizeof(ns->label), "host");
+		q = s->addresses ? netinfo_cache_read(s->addresses, ns->inode, namespaces->v[i].fd, ns)
+				 : netinfo_read_prefixes(namespaces->v[i].fd, ns);
+		if (q < 0)
+			log_debug("report: addresses of netns %u unreadable: %s", ns->inode, strerror(-q));
+	}
+	if (s->addresses)
+		netinfo_cache_sweep(s->addresses);
+	if (s->containers)
+		resolve_by_cgroup(r, s->containers);
+	netns_list_clear(&discovered);
+	*ret = r;
+	return 0;
+fail:
+	netns_list_clear(&discovered);
+	report_free(r);
+	return err;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "report_source.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "containers.h"
+#include "docker.h"
+#include "hook_records.h"
+#include "ipc.h"
+#include "log.h"
+#include "nat.h"
+#include "oci_state.h"
+#include "report_build.h"
+#include "report_json.h"
+#include "snapshot.h"
+#include "util.h"
+
+#define DAEMON_TIMEOUT_MS 10000
+#define DOCKER_ONESHOT_TIMEOUT_MS 5000
+
+static void load_docker(const struct report_source_options *o, struct containers *reg)
+{
+	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = false };
+	struct docker_client *dc = NULL;
+	int r;
+
+	if (o->no_docker || docker_client_new(&dopt, reg, &dc) < 0)
+		return;
+	r = docker_client_start(dc);
+	if (r == 0)
+		r = docker_client_wait_synced(dc, DOCKER_ONESHOT_TIMEOUT_MS);
+	if (r < 0)
+		log_debug("no Docker names in this snapshot: %s", strerror(-r));
+	docker_client_free(dc);
+}
+
+int report_snapshot(const struct report_source_options *o, struct report **ret)
+{
+	struct snapshot_options so = { .source = o->no_ebpf ? SNAPSHOT_PROC : SNAPSHOT_SOCK_DIAG };
+	struct nat_options no = { .subscribe = false };
+	struct report_sources src = { 0 };
+	struct conntable *table = NULL;
+	struct containers *reg = NULL;
+	struct nat *nat = NULL;
+	struct conn_report conns = { 0 };
+	struct snapshot_stats st;
+	int r;
+
+	r = conntable_new(0, &table);
+	if (r < 0)
+		return log_error_errno(r, "cannot make the connection table: %m");
+	r = snapshot_take(table, &so, &st);
+	if (r < 0 && so.source == SNAPSHOT_SOCK_DIAG) {
+		log_warning("sock_diag failed (%s), reading /proc/PID/net/tcp instead", strerror(-r));
+		so.source = SNAPSHOT_PROC;
+		r = snapshot_take(table, &so, &st);
+	}
+	if (r < 0) {
+		log_error_errno(r, "taking a snapshot of TCP sockets failed: %m");
+		goto out;
+	}
+	r = conntable_take_report(table, conn_now_ns(), &conns);
+	if (r < 0)
+		goto out;
+	if (nat_new(&no, &nat) < 0)
+		log_debug("no NAT information in this snapshot");
+	r = containers_new(0, &reg);
+	if (r < 0)
+		goto out;
+	hook_records_load(reg, o->state_dir ? o->state_dir : OCI_STATE_DEFAULT_DIR);
+	load_docker(o, reg);
+	src = (struct report_sources){ .conns = &conns, .nat = nat, .containers = reg };
+	r = report_build(&src, ret);
+	if (r < 0)
+		log_error_errno(r, "cannot build the report: %m");
+out:
+	conn_report_free(&conns);
+	nat_free(nat);
+	containers_free(reg);
+	conntable_free(table);
+	return r;
+}
+
+int report_fetch(const struct report_source_options *o, struct report **ret, bool *ret_from_daemon)
+{
+	const char *path = o->socket_path ? o->socket_path : IPC_DEFAULT_SOCKET;
+	_cleanup_free_ char *buf = NULL;
+	char err[256] = "";
+	size_t len;
+	int r;
+
+	*ret_from_daemon = false;
+	if (!o->no_daemon) {
+		r = ipc_request(path, IPC_REQ_REPORT, DAEMON_TIMEOUT_MS, &buf, &len);
+		if (r == 0) {
+			r = report_parse_json(buf, len, ret, err, sizeof(err));
+			if (r == 0) {
+				*ret_from_daemon = true;
+				return 0;
+			}
+			log_warning("the daemon at %s sent a report this ctopo cannot read (%s); taking a "
+				    "snapshot instead", path, err);
+		} else if (r == -EACCES) {
+			log_warning("the daemon at %s refused us (root or the group ctopo only); taking a "
+				    "snapshot instead", path);
+		} else if (r != -ENOENT && r != -ECONNREFUSED) {
+			log_warning("the daemon at %s did not answer (%s); taking a snapshot instead", path,
+				    strerror(-r));
+		}
+	}
+	return report_snapshot(o, ret);
+}
