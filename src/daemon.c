@@ -26,6 +26,7 @@
 
 #define MAX_NAT_FDS 1024
 #define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */
+#define RECORD_SWEEP_MS 10000    /* expired hook records are looked for at most this often */
 
 struct daemon {
 	const struct daemon_options *o;
@@ -42,6 +43,7 @@ struct daemon {
 	char *report_json;           /* the latest report, serialised once, served many times */
 	size_t report_len;
 	uint64_t started_ms, reports;
+	uint64_t last_sweep_ms;
 	uint64_t last_events, last_events_ms;
 	double events_per_s;
 	size_t last_report_conns;
@@ -178,6 +180,14 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 	}
 	clock_gettime(CLOCK_REALTIME, &wall);
 	containers_expire(d->containers, (uint64_t)wall.tv_sec * 1000000000ull + wall.tv_nsec);
+	if (now - d->last_sweep_ms >= RECORD_SWEEP_MS) {
+		/* the hook marks records stopped; removing them after the retention is ours to do */
+		int gone = hook_records_sweep(d->o->state_dir, wall.tv_sec - d->o->retention_ms / 1000.0);
+
+		if (gone > 0)
+			log_debug("removed %d expired hook records", gone);
+		d->last_sweep_ms = now;
+	}
 	ipc_server_reap(d->ipc);
 	/* a failed report leaves the previous one served; the next interval tries again */
 	make_report(d);

@@ -46,6 +46,38 @@ int hook_records_load(struct containers *reg, const char *dir)
 	return r == -ENOENT ? 0 : r;
 }
 
+struct sweep {
+	const char *dir;
+	double cutoff;
+	int removed;
+};
+
+static int sweep_cb(const struct oci_record *rec, void *userdata)
+{
+	struct sweep *s = userdata;
+	char path[4096];
+
+	if (!rec->stopped || rec->stopped_at <= 0 || rec->stopped_at >= s->cutoff)
+		return 0;
+	/* the id was validated when the record was read, and matches its file name */
+	snprintf(path, sizeof(path), "%s/%s.json", s->dir, rec->id);
+	if (unlink(path) == 0)
+		s->removed++;
+	else if (errno != ENOENT)
+		log_debug("cannot remove the expired hook record %s: %m", path);
+	return 0;
+}
+
+int hook_records_sweep(const char *dir, double cutoff)
+{
+	struct sweep s = { dir, cutoff, 0 };
+	int r = oci_state_read_dir(dir, sweep_cb, &s);
+
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return s.removed;
+}
+
 int hook_records_watch(const char *dir)
 {
 	int fd;
