@@ -430,7 +430,7 @@ static int build_namespaces(const struct report *r, struct graph *g)
 			return -ENOMEM;
 		}
 		for (size_t j = 0; j < r->n_containers; j++)
-			if (r->containers[j].netns == seen[i])
+			if (report_container_in_netns(r, &r->containers[j], seen[i]))
 				gn->containers[gn->n_containers++] = &r->containers[j];
 		qsort(gn->containers, gn->n_containers, sizeof(*gn->containers), qsort_containers);
 	}

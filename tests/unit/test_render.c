@@ -161,6 +161,17 @@ static void container_mapping_order(void **state)
 	assert_null(render_map_container(r, HOST_MNT, 0, NULL, NS_DB));
 	/* the host netns never names a container */
 	assert_null(render_map_container(r, 0, 0, NULL, HOST_NS));
+	/* a stopped container whose netns inode was reused by a running one does not share it */
+	{
+		struct report_container ghost = r->containers[4]; /* "job", stopped */
+
+		ghost.netns = NS_DB;
+		snprintf(ghost.id, sizeof(ghost.id), "ffff");
+		assert_int_equal(report_add_container(r, &ghost), 0);
+		assert_false(report_container_in_netns(r, &r->containers[r->n_containers - 1], NS_DB));
+		assert_true(report_container_in_netns(r, &r->containers[3], NS_DB)); /* db, running */
+		assert_true(report_container_in_netns(r, &r->containers[4], NS_JOB)); /* nobody else there */
+	}
 	/* an id prefix found at build time */
 	assert_string_equal(render_map_container(r, 0, 0, "cccc0000", 0)->name, "sidecar");
 	report_free(r);
