@@ -98,7 +98,7 @@ static int view_build(const struct report *r, const struct ps_options *o, struct
 	for (size_t i = 0; i < n; i++) {
 		const struct report_conn *c = &r->conns[i];
 
-		v->owner[i] = render_map_container(r, c->mntns, c->cgroup_id, c->container_id, c->netns);
+		v->owner[i] = render_map_container(r, c->mntns, c->cgroup_id, c->container_id, c->netns, c->first_seen);
 		if (c->direction != REPORT_DIR_LISTEN && !v->owner[i] && !only)
 			v->host_shown = true;
 	}

@@ -82,17 +82,42 @@ static bool addr_unspecified(const struct report_endpoint *e)
 
 /* ---- container mapping ------------------------------------------------------------------ */
 
+/* Containers start within this of the moment the tracker first sees their first connection. */
+#define START_SLACK_S 0.2
+
+/* Of the containers that had mount namespace mntns, the one a process seen at `when` was in. */
+static const struct report_container *container_by_mntns(const struct report *r, uint32_t mntns, double when)
+{
+	const struct report_container *started = NULL, *fallback = NULL;
+
+	for (size_t i = 0; i < r->n_containers; i++) {
+		const struct report_container *c = &r->containers[i];
+
+		if (c->mntns != mntns)
+			continue;
+		if (when > 0 && c->started_at > 0 && c->started_at <= when + START_SLACK_S &&
+		    (!started || c->started_at > started->started_at))
+			started = c;
+		if (!fallback || (c->running && !fallback->running) ||
+		    (c->running == fallback->running && c->stopped_at > fallback->stopped_at))
+			fallback = c;
+	}
+	return started ? started : fallback;
+}
+
 const struct report_container *render_map_container(const struct report *r, uint32_t mntns,
 						    uint64_t cgroup_id, const char *container_id,
-						    uint32_t netns)
+						    uint32_t netns, double when)
 {
 	const struct report_container *only = NULL;
 	size_t matches = 0;
 
-	if (mntns)
-		for (size_t i = 0; i < r->n_containers; i++)
-			if (r->containers[i].mntns == mntns)
-				return &r->containers[i];
+	if (mntns) {
+		const struct report_container *c = container_by_mntns(r, mntns, when);
+
+		if (c)
+			return c;
+	}
 	if (container_id && container_id[0]) {
 		const struct report_container *c = report_container_by_id(r, container_id);
 
@@ -180,7 +205,7 @@ static ssize_t process_node(struct builder *b, const struct report_conn *c)
 	if (c->pid)
 		memcpy(n.name, c->comm, sizeof(n.name));
 	n.name[sizeof(n.name) - 1] = '\0';
-	n.container = render_map_container(b->r, c->mntns, c->cgroup_id, c->container_id, c->netns);
+	n.container = render_map_container(b->r, c->mntns, c->cgroup_id, c->container_id, c->netns, c->first_seen);
 	i = node_get(b, &n);
 	if (i >= 0 && c->direction == REPORT_DIR_LISTEN)
 		b->g->nodes[i].listening = true;
@@ -590,7 +615,7 @@ int render_graph(const struct report *r, const struct render_filter *filter, str
 
 		if (c->direction == REPORT_DIR_LISTEN) {
 			/* a listening process shows only when it belongs to a container */
-			if (render_map_container(r, c->mntns, c->cgroup_id, c->container_id, c->netns) &&
+			if (render_map_container(r, c->mntns, c->cgroup_id, c->container_id, c->netns, c->first_seen) &&
 			    process_node(&b, c) < 0)
 				goto out;
 			continue;

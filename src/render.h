@@ -85,10 +85,13 @@ int render_match_connections(const struct report *r, struct conn_match **ret);
 /* Which container a process belongs to: its mount namespace first (exact even after it exited),
  * then a container id resolved at build time, then the cgroup id when exactly one container has
  * it, then the netns when exactly one container lives there (never the host's, and not for a
- * process in the host's mount namespace). */
+ * process in the host's mount namespace). The kernel reuses a dead namespace's inode for the next
+ * one, so when several containers had that mount namespace inode, the one that had started last
+ * before `when` (the connection's first sight, UNIX seconds; 0: unknown) is it; without times, a
+ * running one, else the one that stopped last. */
 const struct report_container *render_map_container(const struct report *r, uint32_t mntns,
 						    uint64_t cgroup_id, const char *container_id,
-						    uint32_t netns);
+						    uint32_t netns, double when);
 
 /* Build the graph; the graph points into r, which must outlive it. 0 or -ENOMEM / -ENOENT
  * (a filter naming no container). */

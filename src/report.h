@@ -60,6 +60,8 @@ struct report_container {
 	uint32_t mntns, netns;
 	uint64_t cgroup_id;
 	bool running;
+	double started_at;      /* UNIX seconds; 0 when unknown */
+	double stopped_at;      /* UNIX seconds; 0 while running or when unknown */
 	char source[16];        /* "docker", "oci-hook" */
 };
 

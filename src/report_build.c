@@ -91,7 +91,8 @@ static void fill_container(struct report_container *rc, const struct container *
 
 	*rc = (struct report_container){ .pid = c->pid > 0 ? (uint32_t)c->pid : 0, .mntns = (uint32_t)c->mntns,
 					 .netns = (uint32_t)c->netns, .cgroup_id = c->cgroup_id,
-					 .running = c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED };
+					 .running = c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED,
+					 .started_at = c->started_ns / 1e9, .stopped_at = c->stopped_ns / 1e9 };
 	snprintf(rc->id, sizeof(rc->id), "%.*s", REPORT_ID_LEN - 1, c->id);
 	snprintf(rc->name, sizeof(rc->name), "%s", name[0] == '/' ? name + 1 : name);
 	if (!rc->name[0]) /* a record from a hook that found no name: the short id is one */

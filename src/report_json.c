@@ -89,6 +89,10 @@ void report_write_json(FILE *out, const struct report *r)
 		jsonw_kv_u64(&w, "netns", c->netns);
 		jsonw_kv_u64(&w, "cgroup", c->cgroup_id);
 		jsonw_kv_bool(&w, "running", c->running);
+		jsonw_key(&w, "started_at");
+		jsonw_double(&w, c->started_at, 6);
+		jsonw_key(&w, "stopped_at");
+		jsonw_double(&w, c->stopped_at, 6);
 		jsonw_kv_string(&w, "source", c->source);
 		jsonw_object_end(&w);
 	}
@@ -323,6 +327,8 @@ static int parse_container(struct parse_ctx *p, yajl_val o, struct report_contai
 	r = r ?: get_u32(p, o, "netns", &c->netns);
 	r = r ?: get_u64(p, o, "cgroup", UINT64_MAX, &c->cgroup_id);
 	r = r ?: get_bool(p, o, "running", &c->running);
+	r = r ?: get_double(p, o, "started_at", &c->started_at);
+	r = r ?: get_double(p, o, "stopped_at", &c->stopped_at);
 	r = r ?: get_string(p, o, "source", c->source, sizeof(c->source));
 	if (!r && !c->id[0])
 		return bad(p, "a container has no id");

@@ -152,15 +152,15 @@ static void container_mapping_order(void **state)
 
 	(void)state;
 	/* mntns wins even when the netns is shared */
-	assert_string_equal(render_map_container(r, MNT_SIDECAR, 0, NULL, NS_API)->name, "sidecar");
+	assert_string_equal(render_map_container(r, MNT_SIDECAR, 0, NULL, NS_API, 0)->name, "sidecar");
 	/* a shared netns alone names nobody */
-	assert_null(render_map_container(r, 0, 0, NULL, NS_API));
+	assert_null(render_map_container(r, 0, 0, NULL, NS_API, 0));
 	/* a netns with exactly one running container names it */
-	assert_string_equal(render_map_container(r, 0, 0, NULL, NS_DB)->name, "db");
+	assert_string_equal(render_map_container(r, 0, 0, NULL, NS_DB, 0)->name, "db");
 	/* ... but not a host process that opened a socket there (dockerd's embedded resolver) */
-	assert_null(render_map_container(r, HOST_MNT, 0, NULL, NS_DB));
+	assert_null(render_map_container(r, HOST_MNT, 0, NULL, NS_DB, 0));
 	/* the host netns never names a container */
-	assert_null(render_map_container(r, 0, 0, NULL, HOST_NS));
+	assert_null(render_map_container(r, 0, 0, NULL, HOST_NS, 0));
 	/* a stopped container whose netns inode was reused by a running one does not share it */
 	{
 		struct report_container ghost = r->containers[4]; /* "job", stopped */
@@ -172,8 +172,24 @@ static void container_mapping_order(void **state)
 		assert_true(report_container_in_netns(r, &r->containers[3], NS_DB)); /* db, running */
 		assert_true(report_container_in_netns(r, &r->containers[4], NS_JOB)); /* nobody else there */
 	}
+	/* a mount namespace inode reused by a later container: the one started last before the
+	 * connection was seen names it; without a time, the running one */
+	{
+		struct report_container old = r->containers[0], now = r->containers[0];
+
+		old.mntns = now.mntns = 4026539999u;
+		old.running = false, old.started_at = 100, old.stopped_at = 110;
+		now.running = true, now.started_at = 111, now.stopped_at = 0;
+		snprintf(old.name, sizeof(old.name), "client-1");
+		snprintf(now.name, sizeof(now.name), "client-2");
+		assert_int_equal(report_add_container(r, &old), 0);
+		assert_int_equal(report_add_container(r, &now), 0);
+		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 105.0)->name, "client-1");
+		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 111.1)->name, "client-2");
+		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 0)->name, "client-2");
+	}
 	/* an id prefix found at build time */
-	assert_string_equal(render_map_container(r, 0, 0, "cccc0000", 0)->name, "sidecar");
+	assert_string_equal(render_map_container(r, 0, 0, "cccc0000", 0, 0)->name, "sidecar");
 	report_free(r);
 }
 
