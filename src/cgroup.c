@@ -151,7 +151,7 @@ int cgroup_parse(const char *buf, size_t len, struct cgroup_info *ret)
 		/* "hierarchy-ID:controller-list:cgroup-path"; the path may itself contain ':' */
 		c1 = memchr(p, ':', line_end - p);
 		c2 = c1 ? memchr(c1 + 1, ':', line_end - c1 - 1) : NULL;
-		if (!c1 || !c2 || c1 == p || c2[1] != '/') {
+		if (!c1 || !c2 || c1 == p || c2 + 1 == line_end || c2[1] != '/') {
 			cgroup_info_done(&info);
 			return -EBADMSG;
 		}

@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "netlink_check.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -200,27 +201,57 @@ static void flows_free(struct nat *n)
 
 /* ---------------------------------------------------------------- ctnetlink messages */
 
-static void get_tuple(const struct nf_conntrack *ct, bool reply, uint16_t family, struct nat_tuple *t)
+/* ctnetlink messages are read with libmnl, not nfct_nlmsg_parse(): libnetfilter_conntrack 1.0.9
+ * exit()s the whole process on an attribute of an unexpected size ("ctnetlink kernel ABI is
+ * broken", found by tests/fuzz/fuzz_nat), and a sender with CAP_NET_ADMIN in a container's user
+ * namespace can put such a message on our socket there. A message with a member missing or of
+ * the wrong size is simply not a flow we use. */
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned max;
+};
+
+static int attr_table_cb(const struct nlattr *attr, void *data)
 {
+	const struct attr_table *t = data;
+	unsigned type = mnl_attr_get_type(attr);
+
+	if (type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static bool attr_has_size(const struct nlattr *attr, size_t size)
+{
+	return attr && mnl_attr_get_payload_len(attr) == size;
+}
+
+/* One CTA_TUPLE_ORIG or CTA_TUPLE_REPLY nest: both addresses, the protocol and both ports. */
+static bool parse_tuple(const struct nlattr *nest, uint16_t family, struct nat_tuple *t, uint8_t *ret_proto)
+{
+	const struct nlattr *tb[CTA_TUPLE_MAX + 1] = { 0 }, *ip[CTA_IP_MAX + 1] = { 0 };
+	const struct nlattr *proto[CTA_PROTO_MAX + 1] = { 0 };
+	const struct nlattr *src, *dst;
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	if (!nest || mnl_attr_parse_nested(nest, attr_table_cb, &(struct attr_table){ tb, CTA_TUPLE_MAX }) < 0 ||
+	    !tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO] ||
+	    mnl_attr_parse_nested(tb[CTA_TUPLE_IP], attr_table_cb, &(struct attr_table){ ip, CTA_IP_MAX }) < 0 ||
+	    mnl_attr_parse_nested(tb[CTA_TUPLE_PROTO], attr_table_cb, &(struct attr_table){ proto, CTA_PROTO_MAX }) < 0)
+		return false;
+	src = ip[family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC];
+	dst = ip[family == AF_INET ? CTA_IP_V4_DST : CTA_IP_V6_DST];
+	if (!attr_has_size(src, alen) || !attr_has_size(dst, alen) || !attr_has_size(proto[CTA_PROTO_NUM], 1) ||
+	    !attr_has_size(proto[CTA_PROTO_SRC_PORT], 2) || !attr_has_size(proto[CTA_PROTO_DST_PORT], 2))
+		return false;
 	memset(t, 0, sizeof(*t));
 	t->family = family;
-	if (family == AF_INET) {
-		uint32_t s = nfct_get_attr_u32(ct, reply ? ATTR_REPL_IPV4_SRC : ATTR_ORIG_IPV4_SRC);
-		uint32_t d = nfct_get_attr_u32(ct, reply ? ATTR_REPL_IPV4_DST : ATTR_ORIG_IPV4_DST);
-
-		memcpy(t->src, &s, 4);
-		memcpy(t->dst, &d, 4);
-	} else {
-		const void *s = nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_SRC : ATTR_ORIG_IPV6_SRC);
-		const void *d = nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_DST : ATTR_ORIG_IPV6_DST);
-
-		if (s)
-			memcpy(t->src, s, 16);
-		if (d)
-			memcpy(t->dst, d, 16);
-	}
-	t->sport = ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_SRC : ATTR_ORIG_PORT_SRC));
-	t->dport = ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_DST : ATTR_ORIG_PORT_DST));
+	memcpy(t->src, mnl_attr_get_payload(src), alen);
+	memcpy(t->dst, mnl_attr_get_payload(dst), alen);
+	t->sport = ntohs(mnl_attr_get_u16(proto[CTA_PROTO_SRC_PORT]));
+	t->dport = ntohs(mnl_attr_get_u16(proto[CTA_PROTO_DST_PORT]));
+	*ret_proto = mnl_attr_get_u8(proto[CTA_PROTO_NUM]);
+	return true;
 }
 
 struct apply_ctx {
@@ -233,11 +264,11 @@ struct apply_ctx {
 static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct apply_ctx *c = data;
-	struct nf_conntrack *ct;
+	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
+	const struct nfgenmsg *nfh;
 	struct nat_tuple orig, reply;
-	uint8_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
-	uint16_t family;
-	uint32_t status;
+	uint8_t type = NFNL_MSG_TYPE(nlh->nlmsg_type), orig_proto, reply_proto;
+	uint32_t status = 0;
 	int r = 0;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK)
@@ -245,22 +276,22 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 	if (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE)
 		return MNL_CB_OK;
 	c->messages++;
-	ct = nfct_new();
-	if (!ct) {
-		c->err = -ENOMEM;
-		return MNL_CB_ERROR;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfh))
+		return MNL_CB_OK;
+	nfh = mnl_nlmsg_get_payload(nlh);
+	if (nfh->nfgen_family != AF_INET && nfh->nfgen_family != AF_INET6)
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(*nfh), attr_table_cb, &(struct attr_table){ tb, CTA_MAX }) < 0 ||
+	    !parse_tuple(tb[CTA_TUPLE_ORIG], nfh->nfgen_family, &orig, &orig_proto) ||
+	    !parse_tuple(tb[CTA_TUPLE_REPLY], nfh->nfgen_family, &reply, &reply_proto))
+		return MNL_CB_OK; /* not a complete flow: nothing to translate */
+	if (orig_proto != IPPROTO_TCP)
+		return MNL_CB_OK;
+	if (tb[CTA_STATUS]) {
+		if (!attr_has_size(tb[CTA_STATUS], 4))
+			return MNL_CB_OK;
+		status = ntohl(mnl_attr_get_u32(tb[CTA_STATUS]));
 	}
-	if (nfct_nlmsg_parse(nlh, ct) < 0 || !nfct_attr_is_set(ct, ATTR_ORIG_L3PROTO) ||
-	    !nfct_attr_is_set(ct, ATTR_REPL_PORT_DST))
-		goto out; /* not a complete TCP/UDP flow: nothing to translate */
-	if (nfct_get_attr_u8(ct, ATTR_ORIG_L4PROTO) != IPPROTO_TCP)
-		goto out;
-	family = nfct_get_attr_u8(ct, ATTR_ORIG_L3PROTO);
-	if (family != AF_INET && family != AF_INET6)
-		goto out;
-	get_tuple(ct, false, family, &orig);
-	get_tuple(ct, true, family, &reply);
-	status = nfct_attr_is_set(ct, ATTR_STATUS) ? nfct_get_attr_u32(ct, ATTR_STATUS) : 0;
 
 	if (type == IPCTNL_MSG_CT_NEW && (status & IPS_NAT_MASK)) {
 		r = flow_upsert(c->nat, c->netns, &orig, &reply, status);
@@ -270,8 +301,6 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 		if (f)
 			flow_unlink(c->nat, f);
 	}
-out:
-	nfct_destroy(ct);
 	if (r < 0) {
 		c->err = r;
 		return MNL_CB_ERROR;
@@ -285,6 +314,8 @@ static int apply_run(struct nat *n, uint32_t netns, const void *buf, size_t len,
 	struct apply_ctx c = { n, netns, 0, 0 };
 	int r;
 
+	if (!nlmsg_buffer_ok(buf, len))
+		return -EBADMSG;
 	errno = 0;
 	r = mnl_cb_run(buf, len, seq, portid, ct_msg_cb, &c);
 	if (messages)

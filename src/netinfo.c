@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "netlink_check.h"
 #include "util.h"
 
 struct addr_attrs {
@@ -71,8 +72,11 @@ static int on_addr(const struct nlmsghdr *nlh, void *data)
 int netinfo_parse_addr_dump(const void *buf, size_t len, netinfo_prefix_fn fn, void *userdata)
 {
 	struct parse_ctx ctx = { fn, userdata, 0 };
-	int r = mnl_cb_run(buf, len, 0, 0, on_addr, &ctx);
+	int r;
 
+	if (!nlmsg_buffer_ok(buf, len))
+		return -EBADMSG;
+	r = mnl_cb_run(buf, len, 0, 0, on_addr, &ctx);
 	if (ctx.err)
 		return ctx.err;
 	if (r == MNL_CB_ERROR)

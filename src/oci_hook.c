@@ -543,7 +543,7 @@ static int read_file_limited(const char *path, size_t max, char **ret_buf, size_
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	return oci_read_fd(fd, max, ret_buf, ret_len);
+	return read_fd_bounded(fd, max, ret_buf, ret_len);
 }
 
 static bool str_is_printable_ascii(const char *s)
@@ -787,7 +787,7 @@ int oci_hook_run_fd(const struct oci_hook_options *opts, int fd)
 	size_t len;
 	int r;
 
-	r = oci_read_fd(fd, OCI_HOOK_STDIN_MAX, &buf, &len);
+	r = read_fd_bounded(fd, OCI_HOOK_STDIN_MAX, &buf, &len);
 	if (r == -EFBIG) {
 		report(&run, LOG_ERR, "invalid OCI state on stdin at %s: larger than %d bytes: refused",
 		       oci_hook_stage_to_string(opts->stage), OCI_HOOK_STDIN_MAX);

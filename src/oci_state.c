@@ -66,52 +66,6 @@ bool oci_id_is_valid(const char *id)
 
 /* ---- helpers shared with oci_hook.c ---- */
 
-int oci_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	for (;;) {
-		ssize_t n;
-
-		if (cap - len < 4096 + 1) {
-			/* one byte past max lets us tell "exactly max" from "more" */
-			size_t new_cap = cap ? cap * 2 : 8192;
-			char *p;
-
-			if (new_cap > max + 2)
-				new_cap = max + 2;
-			if (new_cap <= len + 1)
-				return -EFBIG;
-			p = realloc(buf, new_cap);
-			if (!p)
-				return -ENOMEM;
-			buf = p;
-			cap = new_cap;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			return -EFBIG;
-	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return -ENOMEM;
-	}
-	buf[len] = '\0';
-	*ret_buf = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 /* Nesting depth of the JSON text, skipping strings; enough to refuse hostile depth before
  * yajl builds (and later recursively frees) the tree. */
 static bool json_depth_ok(const char *buf, size_t len, int max_depth)
@@ -211,6 +165,8 @@ static bool gen_kv_time(yajl_gen g, const char *key, double t)
 	char num[40];
 	int n = snprintf(num, sizeof(num), "%.6f", t);
 
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return false; /* not a time we wrote (1e300 has 300 digits): never pass yajl more than num */
 	return gen_str(g, key) && yajl_gen_number(g, num, (size_t)n) == yajl_gen_status_ok;
 }
 
@@ -533,7 +489,7 @@ static int load_record_at(int dir_fd, const char *file_name, struct oci_record *
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EBADFD;
-	r = oci_read_fd(fd, OCI_RECORD_MAX_SIZE, &buf, &len);
+	r = read_fd_bounded(fd, OCI_RECORD_MAX_SIZE, &buf, &len);
 	if (r < 0)
 		return r;
 	return oci_state_read_record(buf, len, ret);

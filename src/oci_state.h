@@ -76,9 +76,6 @@ int oci_state_read_dir(const char *dir, oci_state_record_cb cb, void *userdata);
 
 /* Helpers shared with oci_hook.c. */
 
-/* Read fd to its end into a NUL-terminated malloc'd buffer; -EFBIG as soon as more than max
- * bytes arrive (the rest is not read). */
-int oci_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 
 /* Parse buf (len bytes, no NUL inside) with yajl_tree; -EINVAL with a message in err when it is
  * not JSON or nests deeper than 64 levels (yajl frees trees recursively: a megabyte of '['

@@ -133,8 +133,7 @@ static void sharing(const struct ps_view *v, const struct report_container *c, c
 	for (size_t i = 0; i < v->r->n_containers && used < len; i++) {
 		const struct report_container *o = v->order[i];
 
-		if (o == c || !report_container_in_netns(v->r, c, c->netns) ||
-		    !report_container_in_netns(v->r, o, c->netns))
+		if (o == c || !report_container_runs_in_netns(c, c->netns) || !report_container_runs_in_netns(o, c->netns))
 			continue;
 		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "", o->name);
 	}
@@ -434,8 +433,8 @@ int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o
 		jsonw_key(&w, "shares_netns_with");
 		jsonw_array_begin(&w);
 		for (size_t j = 0; j < r->n_containers; j++)
-			if (v.order[j] != c && report_container_in_netns(r, c, c->netns) &&
-			    report_container_in_netns(r, v.order[j], c->netns))
+			if (v.order[j] != c && report_container_runs_in_netns(c, c->netns) &&
+			    report_container_runs_in_netns(v.order[j], c->netns))
 				jsonw_string(&w, v.order[j]->name);
 		jsonw_array_end(&w);
 		json_connections(&w, &v, c);

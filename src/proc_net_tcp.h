@@ -46,6 +46,8 @@ int proc_net_tcp_parse(const char *buf, size_t len, uint16_t family, proc_tcp_so
 		       unsigned *ret_malformed);
 
 /* Read a whole /proc file (its size is 0 to stat) into a NUL-terminated buffer. 0 or -errno. */
+/* /proc/net/tcp of 100k sockets is about 15 MB; past this something is wrong */
+#define PROC_FILE_MAX (256u << 20)
 int proc_read_file(const char *path, char **ret_buf, size_t *ret_len);
 
 #endif

@@ -424,6 +424,18 @@ static int finish(struct graph *g, uint32_t host_netns)
 	return 0;
 }
 
+/* A stopped container belongs to a namespace's label only when one of its processes shows there:
+ * by itself its old inode may name somebody else's namespace now. */
+static bool stopped_container_seen_in(const struct graph *g, const struct report_container *c, uint32_t netns)
+{
+	if (c->running || c->netns != netns)
+		return false;
+	for (size_t i = 0; i < g->n_nodes; i++)
+		if (g->nodes[i].container == c && g->nodes[i].netns == netns)
+			return true;
+	return false;
+}
+
 static int build_namespaces(const struct report *r, struct graph *g)
 {
 	uint32_t *seen = calloc(g->n_nodes + r->n_containers + 1, sizeof(uint32_t));
@@ -455,7 +467,8 @@ static int build_namespaces(const struct report *r, struct graph *g)
 			return -ENOMEM;
 		}
 		for (size_t j = 0; j < r->n_containers; j++)
-			if (report_container_in_netns(r, &r->containers[j], seen[i]))
+			if (report_container_runs_in_netns(&r->containers[j], seen[i]) ||
+			    stopped_container_seen_in(g, &r->containers[j], seen[i]))
 				gn->containers[gn->n_containers++] = &r->containers[j];
 		qsort(gn->containers, gn->n_containers, sizeof(*gn->containers), qsort_containers);
 	}

@@ -132,16 +132,9 @@ const struct report_netns *report_netns_find(const struct report *r, uint32_t in
 	return NULL;
 }
 
-bool report_container_in_netns(const struct report *r, const struct report_container *c, uint32_t netns)
+bool report_container_runs_in_netns(const struct report_container *c, uint32_t netns)
 {
-	if (!netns || c->netns != netns)
-		return false;
-	if (c->running)
-		return true;
-	for (size_t i = 0; i < r->n_containers; i++)
-		if (r->containers[i].running && r->containers[i].netns == netns)
-			return false;
-	return true;
+	return netns && c->netns == netns && c->running;
 }
 
 bool prefix_contains(const struct report_prefix *p, uint16_t family, const uint8_t addr[16])

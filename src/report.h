@@ -109,9 +109,9 @@ const struct report_container *report_container_by_id(const struct report *r, co
 const struct report_container *report_container_by_name(const struct report *r, const char *name);
 const struct report_netns *report_netns_find(const struct report *r, uint32_t inode);
 
-/* Does container c live in network namespace netns now? Namespace inodes are reused once a
- * namespace dies, so a stopped container counts only while no running one claims the inode. */
-bool report_container_in_netns(const struct report *r, const struct report_container *c, uint32_t netns);
+/* Does container c run in network namespace netns now? A stopped container's namespace is gone and
+ * its inode may already name another namespace (the kernel reuses them), so it runs nowhere. */
+bool report_container_runs_in_netns(const struct report_container *c, uint32_t netns);
 
 /* True when addr falls in a prefix of any namespace or in extra_prefixes. */
 bool report_address_is_local(const struct report *r, uint16_t family, const uint8_t addr[16]);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netlink_check.h"
 #include "proc_net_tcp.h"
 #include "util.h"
 
@@ -203,6 +204,8 @@ static int diag_parse_run(const void *buf, size_t len, unsigned seq, unsigned po
 
 	if (!buf && len)
 		return -EINVAL;
+	if (!nlmsg_buffer_ok(buf, len))
+		return -EBADMSG;
 	errno = 0;
 	r = mnl_cb_run(buf, len, seq, portid, diag_msg_cb, &ctx);
 	if (ctx.fn_result != 0)

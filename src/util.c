@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <string.h>
 
 int parse_u64(const char *s, unsigned long long max, unsigned long long *ret)
 {
@@ -17,5 +18,51 @@ int parse_u64(const char *s, unsigned long long max, unsigned long long *ret)
 	if (*end)
 		return -EINVAL;
 	*ret = v;
+	return 0;
+}
+
+int read_fd_bounded(int fd, size_t max, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096 + 1) {
+			/* one byte past max lets us tell "exactly max" from "more" */
+			size_t new_cap = cap ? cap * 2 : 8192;
+			char *p;
+
+			if (new_cap > max + 2)
+				new_cap = max + 2;
+			if (new_cap <= len + 1)
+				return -EFBIG;
+			p = realloc(buf, new_cap);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+			cap = new_cap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return -ENOMEM;
+	}
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
 	return 0;
 }

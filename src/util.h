@@ -47,6 +47,10 @@ static inline void fclosep(FILE **f)
 		_taken;            \
 	})
 
+/* Read fd to its end into a NUL-terminated buffer; -EFBIG past max bytes (nothing is returned
+ * then), 0 and *ret_buf / *ret_len otherwise. */
+int read_fd_bounded(int fd, size_t max, char **ret_buf, size_t *ret_len);
+
 /* Parse a whole decimal unsigned number; 0 or -EINVAL / -ERANGE. */
 int parse_u64(const char *s, unsigned long long max, unsigned long long *ret);
 

@@ -242,6 +242,18 @@ static void malformed(void **state)
 	cgroup_info_done(&info);
 }
 
+/* Found by tests/fuzz/fuzz_cgroup (tests/data/fuzz-regressions/fuzz_cgroup/): a buffer ending
+ * right after the second ':' made the parser look at the byte past its end for the path's '/'. */
+static void line_ending_after_second_colon(void **state)
+{
+	struct cgroup_info info = { 0 };
+	const char text[] = "0::/"; /* only "0::" is given: the '/' lies past the end */
+
+	(void)state;
+	assert_int_equal(cgroup_parse(text, 3, &info), -EBADMSG);
+	assert_int_equal(cgroup_parse("1:cpu:/x\n0::", 12, &info), -EBADMSG);
+}
+
 static void own_process_and_v2_ids(void **state)
 {
 	struct cgroup_info info = { 0 };
@@ -272,6 +284,7 @@ int main(void)
 		cmocka_unit_test(nested_ids),
 		cmocka_unit_test(v2_line_wins_over_v1),
 		cmocka_unit_test(malformed),
+		cmocka_unit_test(line_ending_after_second_colon),
 		cmocka_unit_test(own_process_and_v2_ids),
 	};
 

@@ -215,6 +215,49 @@ static void error_and_short_messages(void **state)
 	assert_int_equal(l.n, 0);
 }
 
+/* Found by tests/fuzz/fuzz_inet_diag (tests/data/fuzz-regressions/fuzz_inet_diag/): libmnl takes a
+ * length of 2 GiB or more for a negative int, hands the message on and steps far past the buffer. */
+static void length_past_int_max_is_refused(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_msg m;
+		struct nlmsghdr huge;
+	} buf = {
+		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct inet_diag_msg)), .nlmsg_type = TCPDIAG_GETSOCK },
+		.m = { .idiag_family = AF_INET, .idiag_state = 10, .idiag_inode = 42 },
+		.huge = { .nlmsg_len = 0x80000000u, .nlmsg_type = TCPDIAG_GETSOCK },
+	};
+	struct diag_list l = { .n = 0 };
+
+	(void)state;
+	assert_int_equal(inet_diag_parse(&buf, sizeof(buf), collect, &l, NULL), -EBADMSG);
+	assert_int_equal(l.n, 0);
+}
+
+/* Found by tests/fuzz/fuzz_inet_diag: libmnl reads a message's attributes up to its length rounded
+ * up to 4, past the end of a buffer that stops short of that. */
+static void attribute_past_unpadded_end_is_refused(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_msg m;
+		struct nlattr a;
+		uint8_t cgroup_id[8];
+	} buf = {
+		.h = { .nlmsg_len = sizeof(buf) - 2, .nlmsg_type = TCPDIAG_GETSOCK },
+		.m = { .idiag_family = AF_INET, .idiag_state = 10, .idiag_inode = 42 },
+		.a = { .nla_len = sizeof(struct nlattr) + 8, .nla_type = INET_DIAG_CGROUP_ID },
+		.cgroup_id = { 7 },
+	};
+	struct diag_list l = { .n = 0 };
+
+	(void)state;
+	/* the buffer ends 2 bytes into the cgroup id */
+	assert_int_equal(inet_diag_parse(&buf, sizeof(buf) - 2, collect, &l, NULL), -EBADMSG);
+	assert_int_equal(l.n, 0);
+}
+
 static int stop_now(const struct diag_sock *s, void *userdata)
 {
 	(void)s;
@@ -240,6 +283,8 @@ int main(void)
 		cmocka_unit_test(agrees_with_proc_net_tcp),
 		cmocka_unit_test(partial_buffer_wants_more),
 		cmocka_unit_test(error_and_short_messages),
+		cmocka_unit_test(length_past_int_max_is_refused),
+		cmocka_unit_test(attribute_past_unpadded_end_is_refused),
 		cmocka_unit_test(callback_can_stop),
 	};
 

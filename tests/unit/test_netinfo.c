@@ -107,12 +107,61 @@ static void broken_buffers_are_refused(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* Found by tests/fuzz/fuzz_netinfo (tests/data/fuzz-regressions/fuzz_netinfo/): libmnl takes a
+ * length of 2 GiB or more for a negative int, hands the message on and steps far past the buffer. */
+static void length_past_int_max_is_refused(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg ifa;
+		struct nlattr a;
+		uint8_t addr[4];
+		struct nlmsghdr huge;
+	} msg = {
+		.h = { .nlmsg_len = offsetof(__typeof__(msg), huge), .nlmsg_type = RTM_NEWADDR },
+		.ifa = { .ifa_family = AF_INET, .ifa_prefixlen = 24 },
+		.a = { .nla_len = sizeof(struct nlattr) + 4, .nla_type = IFA_LOCAL },
+		.addr = { 10, 1, 2, 3 },
+		.huge = { .nlmsg_len = 0x80000000u, .nlmsg_type = RTM_NEWADDR },
+	};
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(netinfo_parse_addr_dump(&msg, sizeof(msg), count, &n), -EBADMSG);
+	assert_int_equal(n, 0);
+}
+
+/* Found by tests/fuzz/fuzz_netinfo: libmnl reads a message's attributes up to its length rounded up
+ * to 4, past the end of a buffer that stops short of that. */
+static void attribute_past_unpadded_end_is_refused(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg ifa;
+		struct nlattr a;
+		uint8_t addr[4];
+	} msg = {
+		.h = { .nlmsg_len = sizeof(msg) - 2, .nlmsg_type = RTM_NEWADDR },
+		.ifa = { .ifa_family = AF_INET, .ifa_prefixlen = 24 },
+		.a = { .nla_len = sizeof(struct nlattr) + 4, .nla_type = IFA_LOCAL },
+		.addr = { 10, 1, 2, 3 },
+	};
+	int n = 0;
+
+	(void)state;
+	/* the buffer ends 2 bytes into the address */
+	assert_int_equal(netinfo_parse_addr_dump(&msg, sizeof(msg) - 2, count, &n), -EBADMSG);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(own_namespace_has_loopback),
 		cmocka_unit_test(cache_gives_what_a_fresh_read_gives),
 		cmocka_unit_test(broken_buffers_are_refused),
+		cmocka_unit_test(length_past_int_max_is_refused),
+		cmocka_unit_test(attribute_past_unpadded_end_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

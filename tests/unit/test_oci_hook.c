@@ -29,7 +29,7 @@ static char *read_sample(const char *name, size_t *ret_len)
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		fail_msg("cannot open sample %s: %m", path);
-	assert_int_equal(oci_read_fd(fd, 1 << 24, &buf, &len), 0);
+	assert_int_equal(read_fd_bounded(fd, 1 << 24, &buf, &len), 0);
 	close(fd);
 	if (ret_len)
 		*ret_len = len;
@@ -82,7 +82,7 @@ static int run_hook(const struct oci_hook_options *opts, const char *input, size
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	lseek(fd, 0, SEEK_SET);
-	assert_int_equal(oci_read_fd(fd, 1 << 20, ret_err, &n), 0);
+	assert_int_equal(read_fd_bounded(fd, 1 << 20, ret_err, &n), 0);
 	close(fd);
 	unlink(path);
 	return code;

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The header block of a /_ping response (its Api-Version). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "docker_parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned major, minor;
+
+	(void)docker_parse_ping_api_version((const char *)data, size, &major, &minor);
+	return 0;
+}

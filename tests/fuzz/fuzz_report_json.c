@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The report the daemon sends to `ctopo ps` and `ctopo graph` (a peer may be broken or
+ * hostile). What parses is rendered like the clients render it, so the renderer and every
+ * output see arbitrary reports too, and must come back the same through JSON. */
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "output_ps.h"
+#include "render.h"
+#include "report.h"
+#include "report_json.h"
+
+static FILE *devnull;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	devnull = fopen("/dev/null", "we");
+	return devnull ? 0 : -1;
+}
+
+static void render_all(const struct report *r, const struct render_filter *filter)
+{
+	struct graph *g;
+
+	if (render_graph(r, filter, &g) < 0)
+		return;
+	output_graph_text(devnull, r, g);
+	output_graph_json(devnull, r, g);
+	output_graph_dot(devnull, r, g);
+	graph_free(g);
+}
+
+static void round_trip(const struct report *r)
+{
+	struct report *back = NULL;
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return;
+	report_write_json(out, r);
+	if (fclose(out) != 0) {
+		free(text);
+		return;
+	}
+	if (report_parse_json(text, len, &back, err, sizeof(err)) < 0) {
+		fprintf(stderr, "a report that parsed does not parse back after writing (%s):\n%s\n", err, text);
+		abort();
+	}
+	report_free(back);
+	free(text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct report *r = NULL;
+	struct ps_options all = { .all = true, .no_trunc = true };
+	char err[256];
+
+	if (report_parse_json((const char *)data, size, &r, err, sizeof(err)) < 0)
+		return 0;
+	render_all(r, NULL);
+	if (r->n_netns > 0)
+		render_all(r, &(struct render_filter){ .by_netns = true, .netns = r->netns[0].inode });
+	if (r->n_containers > 0) {
+		struct ps_options one = { .container = r->containers[0].name };
+
+		render_all(r, &(struct render_filter){ .container = r->containers[0].name });
+		(void)output_ps_table(devnull, r, &one);
+	}
+	(void)output_ps_table(devnull, r, &(struct ps_options){ 0 });
+	(void)output_ps_json(devnull, r, &all);
+	round_trip(r);
+	report_free(r);
+	return 0;
+}
