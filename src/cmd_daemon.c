@@ -32,7 +32,7 @@ static void daemon_usage(FILE *out)
 		"                           (short-lived connections are not seen in this mode)\n"
 		"      --retention SECONDS  how long stopped containers keep their names (default 300)\n"
 		"      --max-conns N        bound of the connection table (default 262144)\n"
-		"      --ringbuf-bytes N    the BPF ring buffer size, a power of two (default 8 MiB)\n"
+		"      --ringbuf-bytes N    the BPF ring buffer size, a power of two (default 2 MiB)\n"
 		"      --btf FILE           the kernel's BTF, when /sys/kernel/btf/vmlinux is missing\n"
 		"      --syslog             log to syslog instead of stderr\n"
 		"  -v, --verbose            debug messages\n"

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "util.h"
@@ -560,6 +561,49 @@ const struct container *containers_find_by_ip(const struct containers *reg, uint
 	return best ? &best->c : NULL;
 }
 
+/* When process pid started, as UNIX ns (from its start time in clock ticks after boot); 0 when
+ * unreadable. */
+static uint64_t process_start_ns(pid_t pid)
+{
+	static uint64_t boot_ns;
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	FILE *f;
+	size_t n;
+
+	if (!boot_ns) {
+		char line[256];
+		unsigned long long btime;
+
+		f = fopen("/proc/stat", "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "btime %llu", &btime) == 1)
+				boot_ns = btime * 1000000000ull;
+		if (f)
+			fclose(f);
+		if (!boot_ns)
+			return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: the fields that follow start after the last ')' */
+	p = strrchr(buf, ')');
+	/* field 22 (starttime) is the 20th after ") " */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &ticks) != 1)
+		return 0;
+	return boot_ns + ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+/* A container's init starts just before the runtime reports it started; a process that started
+ * later has taken over a dead container's pid. */
+#define INIT_START_SLACK_NS (1000000000ull)
+
 int container_probe_pid(struct container *c, pid_t pid)
 {
 	struct cgroup_info cg = { 0 };
@@ -575,6 +619,21 @@ int container_probe_pid(struct container *c, pid_t pid)
 	r = cgroup_read_pid(pid, &cg);
 	if (r < 0)
 		return r;
+	/* Docker answers with the pid of a container that may have exited since: that pid may belong
+	 * to anyone by now, and its namespaces would name the wrong process */
+	if (cg.container_id[0] && strncmp(cg.container_id, c->id, strlen(cg.container_id)) &&
+	    strncmp(cg.outer_container_id, c->id, strlen(cg.outer_container_id))) {
+		cgroup_info_done(&cg);
+		return -ESRCH;
+	}
+	if (c->started_ns) {
+		uint64_t started = process_start_ns(pid);
+
+		if (started > c->started_ns + INIT_START_SLACK_NS) {
+			cgroup_info_done(&cg);
+			return -ESRCH;
+		}
+	}
 	/* The container's own cgroup: the v2 one when it names the container, else the v1 one. */
 	if (cg.v2_path && cg.container_path && !strcmp(cg.container_path, cg.v2_path))
 		(void)cgroup_v2_id(cg.v2_path, &cgroup_id);

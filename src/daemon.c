@@ -2,6 +2,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,9 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 	ipc_server_reap(d->ipc);
 	/* a failed report leaves the previous one served; the next interval tries again */
 	make_report(d);
+	/* a burst (a storm of short connections, a big report) must not leave the daemon holding its
+	 * high-water mark of heap for good */
+	malloc_trim(0);
 	return 0;
 }
 

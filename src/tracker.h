@@ -13,7 +13,7 @@ struct tracker;
 
 struct tracker_options {
 	const char *btf_path;     /* BTF of the running kernel; NULL: /sys/kernel/btf/vmlinux */
-	uint32_t ringbuf_bytes;   /* 0: the default (8 MiB); a power of two >= page size */
+	uint32_t ringbuf_bytes;   /* 0: the default (2 MiB); a power of two >= page size */
 	uint32_t max_sockets;     /* 0: the default (65536) sockets remembered between events */
 	bool libbpf_debug;        /* pass libbpf's own messages through (-v) */
 };

@@ -146,7 +146,7 @@ static void silent_and_non_reading_clients_do_not_block_others(void **state)
 static void a_hundred_clients_at_once(void **state)
 {
 	const char *req = "{\"request\":\"report\"}\n";
-	static char buf[1 << 20];
+	static char buf[64 << 20]; /* the host's whole report, however busy the host is */
 	int fds[CLIENTS];
 
 	(void)state;
@@ -160,7 +160,7 @@ static void a_hundred_clients_at_once(void **state)
 		char err[256];
 		ssize_t n = read_all(fds[i], buf, sizeof(buf));
 
-		assert_true(n > 0);
+		assert_true(n > 0 && (size_t)n < sizeof(buf) - 1);
 		assert_int_equal(report_parse_json(buf, n, &rep, err, sizeof(err)), 0);
 		report_free(rep);
 		close(fds[i]);

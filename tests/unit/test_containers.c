@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -320,6 +321,22 @@ static void by_pid_falls_back_to_mntns(void **state)
 	containers_free(reg);
 }
 
+/* Docker's State.Pid of a container that has exited may be someone else's by the time we look:
+ * a process that started after the container did is not its init, so no namespaces are taken. */
+static void probe_refuses_a_reused_pid(void **state)
+{
+	struct container young = { .started_ns = (uint64_t)time(NULL) * SEC + 60 * SEC };
+	struct container old = { .started_ns = 1 * SEC }; /* "started" in 1970: we came much later */
+
+	(void)state;
+	assert_int_equal(container_probe_pid(&young, getpid()), 0);
+	assert_true(young.mntns != 0);
+	assert_int_equal(container_probe_pid(&old, getpid()), -ESRCH);
+	assert_int_equal(old.mntns, 0);
+	container_done(&young);
+	container_done(&old);
+}
+
 /* Past the initial buckets: every record is still found by id and mntns, also after expiry. */
 static void many_containers(void **state)
 {
@@ -365,6 +382,7 @@ int main(void)
 		cmocka_unit_test(by_ip),
 		cmocka_unit_test(by_cgroup_id),
 		cmocka_unit_test(by_pid_falls_back_to_mntns),
+		cmocka_unit_test(probe_refuses_a_reused_pid),
 		cmocka_unit_test(many_containers),
 	};
 
