@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How long ctopo-oci-hook adds to a container start: RUNS (default 1000) fork+exec+wait runs per
-# case, the state JSON on stdin as a runtime gives it, a markdown table of median / p95 / min.
+# case, the state JSON on stdin as a runtime gives it, a markdown table of median / p95 / p99 / min.
 # Goal: median <= 2 ms for prestart (issue 5). The /bin/true row is the fork+exec floor.
 # Usage: bench/hook_bench.sh [HOOK_BINARY] [RUNS]   (root: it mounts a tmpfs for one case)
 set -euo pipefail
@@ -40,8 +40,8 @@ fi
 bench() { "$work/hook_bench" "$@"; }
 echo "ctopo-oci-hook, $runs runs per case, $(nproc) CPUs, kernel $(uname -r); state dir on $(stat -f -c %T /run) for /run here"
 echo
-echo "| case | runs | median ms | p95 ms | min ms |"
-echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| case | runs | median ms | p95 ms | p99 ms | min ms |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 bench "/bin/true (fork+exec floor)" "$runs" "$work/prestart.json" 0 /bin/true
 bench "prestart, state dir on $(stat -f -c %T "$work")" "$runs" "$work/prestart.json" 0 \
 	"$hook" --state-dir "$disk_dir" prestart

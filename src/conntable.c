@@ -22,6 +22,7 @@ struct conn_node {
 	struct conn_node *age_prev, *age_next;
 	uint64_t snapshot_ns; /* when a snapshot last saw this socket open; 0: never */
 	uint32_t sync_gen;
+	bool retired;         /* closed, its tuple reused: out of the hash, waiting for the report */
 };
 
 struct age_list {
@@ -237,7 +238,8 @@ static void hash_unlink(struct conntable *t, struct conn_node *n)
 
 static void remove_node(struct conntable *t, struct conn_node *n)
 {
-	hash_unlink(t, n);
+	if (!n->retired)
+		hash_unlink(t, n);
 	list_unlink(list_of(t, n), n);
 	t->count--;
 	free(n);
@@ -318,19 +320,18 @@ static void set_state(struct conntable *t, struct conn_node *n, uint8_t state)
 	}
 }
 
-/* Reuse the node for a new connection on the same tuple: nothing of the old one survives. */
-static void reset_node(struct conntable *t, struct conn_node *n, uint8_t state)
+/* A new connection on the tuple of a closed one: the closed one must still reach the next report
+ * (a loopback storm reuses ports within one interval), so it leaves the hash but keeps its place
+ * in the closed list until the report takes it; the new connection gets a node of its own, with
+ * nothing of the old one in it. Returns the new node, or NULL on ENOMEM. */
+static struct conn_node *replace_closed(struct conntable *t, struct conn_node *old, uint8_t state)
 {
-	struct conn_key key = n->c.key;
-	uint8_t old_state = n->c.state;
+	struct conn_key key = old->c.key;
 
-	memset(&n->c, 0, sizeof(n->c));
-	n->c.key = key;
-	n->c.state = old_state;
-	n->snapshot_ns = 0;
-	n->sync_gen = 0;
-	set_state(t, n, state);
+	hash_unlink(t, old);
+	old->retired = true;
 	t->stats.replaced++;
+	return insert_node(t, &key, state);
 }
 
 static void take_process(struct conn *c, const struct ctopo_event *ev)
@@ -352,7 +353,9 @@ static int apply_open(struct conntable *t, struct conn_node *n, const struct con
 		if (!n)
 			return -ENOMEM;
 	} else if (n->c.state != CONN_ESTABLISHED) {
-		reset_node(t, n, CONN_ESTABLISHED);
+		n = replace_closed(t, n, CONN_ESTABLISHED);
+		if (!n)
+			return -ENOMEM;
 	}
 	snapshot_is_newer = n->snapshot_ns > ev->ts_ns && n->c.pid != 0;
 	/* pid, comm, mntns and cgroup always travel together, so an entry never mixes two processes;
@@ -385,7 +388,10 @@ static int apply_end(struct conntable *t, struct conn_node *n, const struct conn
 		if (!n)
 			return -ENOMEM;
 	} else if (n->c.state != CONN_ESTABLISHED) {
-		reset_node(t, n, state); /* a second close on the tuple: a new connection we missed opening */
+		/* a second close on the tuple: a new connection we missed opening */
+		n = replace_closed(t, n, state);
+		if (!n)
+			return -ENOMEM;
 	} else {
 		set_state(t, n, state);
 	}
@@ -449,7 +455,9 @@ int conntable_upsert_snapshot(struct conntable *t, const struct conn_observation
 		/* closed after this snapshot began: the snapshot saw it still open, not a new one */
 		if (n->c.last_seen_ns >= now_ns)
 			return 0;
-		reset_node(t, n, CONN_ESTABLISHED);
+		n = replace_closed(t, n, CONN_ESTABLISHED);
+		if (!n)
+			return -ENOMEM;
 		n->c.source = obs->source;
 	}
 	if (!n) {

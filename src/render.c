@@ -288,6 +288,8 @@ static const struct report_conn *find_peer(const struct report *r, const struct 
 	bool loopback = addr_is_loopback(pl->family, pl->addr);
 	size_t pos;
 
+	const struct report_conn *found = NULL;
+
 	INDEX_FOREACH(tuples, hash_tuple(pl, pr), pos) {
 		const struct report_conn *p = &r->conns[pos];
 
@@ -295,9 +297,13 @@ static const struct report_conn *find_peer(const struct report *r, const struct 
 			continue;
 		if (loopback && p->netns != c->netns)
 			continue;
-		return p;
+		/* a reused tuple can be in a report twice, closed and open: pair like with like */
+		if (p->state == c->state)
+			return p;
+		if (!found)
+			found = p;
 	}
-	return NULL;
+	return found;
 }
 
 static int compare_nodes(const struct graph_node *a, const struct graph_node *b, uint32_t host)

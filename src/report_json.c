@@ -338,7 +338,7 @@ static int parse_container(struct parse_ctx *p, yajl_val o, struct report_contai
 static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 {
 	yajl_val conns, containers, namespaces, extra;
-	uint64_t version;
+	uint64_t version = 0;
 	int r;
 
 	if (!YAJL_IS_OBJECT(root))

@@ -214,8 +214,9 @@ static void eviction_takes_oldest_closed_first_and_counts(void **state)
 	conntable_free(t);
 }
 
-/* A new connection on the tuple of a closed one replaces it whole: no pid, comm, mntns or byte
- * count of the old one survives. */
+/* A new connection on the tuple of a closed one gets an entry of its own: no pid, comm, mntns or
+ * byte count of the old one survives in it, and the old one still reaches the next report (ports
+ * are reused within one interval under load: a storm must not lose its short connections). */
 static void tuple_reuse_replaces_cleanly(void **state)
 {
 	struct conntable *t;
@@ -246,7 +247,29 @@ static void tuple_reuse_replaces_cleanly(void **state)
 	assert_int_equal(e->first_seen_ns, 300);
 	conntable_get_stats(t, &st);
 	assert_int_equal(st.replaced, 1);
-	assert_int_equal(conntable_size(t), 1);
+	assert_int_equal(conntable_size(t), 2); /* the closed one waits for its report */
+	{
+		struct conn_report r;
+		size_t closed = 0, open = 0;
+
+		assert_int_equal(conntable_take_report(t, 350, &r), 0);
+		assert_int_equal(r.n, 2);
+		for (size_t i = 0; i < r.n; i++) {
+			assert_memory_equal(&r.conns[i].key, &k, sizeof(k));
+			if (r.conns[i].state == CONN_CLOSED) {
+				closed++;
+				assert_int_equal(r.conns[i].pid, 11);
+				assert_int_equal(r.conns[i].bytes_sent, 999);
+			} else {
+				open++;
+				assert_int_equal(r.conns[i].pid, 22);
+			}
+		}
+		assert_int_equal(closed, 1);
+		assert_int_equal(open, 1);
+		conn_report_free(&r);
+		assert_int_equal(conntable_size(t), 1); /* shown once, then gone */
+	}
 
 	/* a close of an unknown process after a pid-carrying open keeps the open's process */
 	ax = make_event(CTOPO_EV_CLOSE, NETNS_A, 40030, 80, 0, 400);
