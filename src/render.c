@@ -84,6 +84,8 @@ static bool addr_unspecified(const struct report_endpoint *e)
 
 /* Containers start within this of the moment the tracker first sees their first connection. */
 #define START_SLACK_S 0.2
+/* A runtime records a stop a little after the last process died. */
+#define STOP_SLACK_S 0.5
 
 /* Of the containers that had mount namespace mntns, the one a process seen at `when` was in. */
 static const struct report_container *container_by_mntns(const struct report *r, uint32_t mntns, double when)
@@ -94,6 +96,10 @@ static const struct report_container *container_by_mntns(const struct report *r,
 		const struct report_container *c = &r->containers[i];
 
 		if (c->mntns != mntns)
+			continue;
+		/* stopped before the connection was first seen: its inode names a newer namespace, of a
+		 * container the registry may not know yet */
+		if (when > 0 && !c->running && c->stopped_at > 0 && c->stopped_at + STOP_SLACK_S < when)
 			continue;
 		if (when > 0 && c->started_at > 0 && c->started_at <= when + START_SLACK_S &&
 		    (!started || c->started_at > started->started_at))

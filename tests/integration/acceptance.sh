@@ -180,6 +180,19 @@ edges() {
 		| [(.owner | norm), .process.name, .direction, (.peer.container.name | norm), .peer.process.name]] | unique)}' "$1"
 }
 
+# The edges seen in at least two of the reports in $1: what both daemons must agree on (one report
+# may catch a connection mid-flight that the other daemon's report, a moment apart, does not).
+steady_edges() {
+	jq -s -c '
+	def norm: if . == null then "host" elif test("^ctopo-ex-client-[0-9]+$") then "ctopo-ex-client" else . end;
+	def ex: startswith("ctopo-ex");
+	[.[] | [(.containers[] | . as $c | .connections[] | . + {owner: $c.name}), (.host.connections[] | . + {owner: null})
+		| select((.owner // "" | ex) or (.peer.container.name // "" | ex))
+		| select(.process.name != null and .peer.process.name != null)
+		| [(.owner | norm), .process.name, .direction, (.peer.container.name | norm), .peer.process.name]] | unique]
+	| flatten(1) | group_by(.) | map(select(length >= 2) | .[0])' "$1"
+}
+
 # --- 1. the host's daemon
 collect host "$CTOPO_BIN" ps --json --socket "$sock"
 
@@ -208,8 +221,11 @@ for _ in $(seq 8); do
 done
 edges "$work/host-cmp.jsonl" >"$work/host.edges"
 edges "$work/sidecar-cmp.jsonl" >"$work/sidecar.edges"
+steady_edges "$work/host-cmp.jsonl" >"$work/host.steady"
+steady_edges "$work/sidecar-cmp.jsonl" >"$work/sidecar.steady"
 if ! jq -e -n --slurpfile h "$work/host.edges" --slurpfile s "$work/sidecar.edges" \
-	'$h[0].containers == $s[0].containers and ($h[0].edges - $s[0].edges) == [] and ($s[0].edges - $h[0].edges) == []' >/dev/null; then
+	--slurpfile hs "$work/host.steady" --slurpfile ss "$work/sidecar.steady" \
+	'$h[0].containers == $s[0].containers and ($hs[0] - $s[0].edges) == [] and ($ss[0] - $h[0].edges) == []' >/dev/null; then
 	jq -n -c --slurpfile h "$work/host.edges" --slurpfile s "$work/sidecar.edges" '
 		{containers_only_host: ($h[0].containers - $s[0].containers), containers_only_sidecar: ($s[0].containers - $h[0].containers),
 		 edges_only_host: ($h[0].edges - $s[0].edges), edges_only_sidecar: ($s[0].edges - $h[0].edges)}' >&2

@@ -196,6 +196,11 @@ static void container_mapping_order(void **state)
 		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 105.0)->name, "client-1");
 		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 111.1)->name, "client-2");
 		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 0)->name, "client-2");
+		/* after client-1 stopped and before client-2 is known: nobody, not the stopped one */
+		r->n_containers--;
+		assert_null(render_map_container(r, 4026539999u, 0, NULL, 0, 112.0));
+		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 110.2)->name, "client-1");
+		r->n_containers++;
 	}
 	/* an id prefix found at build time */
 	assert_string_equal(render_map_container(r, 0, 0, "cccc0000", 0, 0)->name, "sidecar");
