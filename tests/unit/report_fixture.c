@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include "addr.h"
@@ -116,3 +117,41 @@ struct report *sample_report(void)
 	return r;
 }
 
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	long len;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, len + 1);
+	if (buf && fread(buf, 1, len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+void assert_golden(const char *got, const char *subdir, const char *name)
+{
+	char path[512], *want;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", TEST_DATA_DIR, subdir, name);
+	if (getenv("CTOPO_UPDATE_GOLDEN")) {
+		FILE *out = fopen(path, "we");
+
+		assert_non_null(out);
+		fputs(got, out);
+		fclose(out);
+	}
+	want = read_file(path);
+	assert_non_null(want);
+	assert_string_equal(got, want);
+	free(want);
+}

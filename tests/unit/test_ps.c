@@ -28,47 +28,16 @@ static char *ps_to_string(bool json, const struct ps_options *o, int *ret)
 	return buf;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	long len;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = calloc(1, len + 1);
-	if (buf && fread(buf, 1, len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static void golden(bool json, const char *name)
 {
 	struct ps_options o = { 0 };
-	char path[512], *got, *want;
+	char *got;
 	int r;
 
 	got = ps_to_string(json, &o, &r);
 	assert_int_equal(r, 0);
-	snprintf(path, sizeof(path), "%s/ps/%s", TEST_DATA_DIR, name);
-	if (getenv("CTOPO_UPDATE_GOLDEN")) {
-		FILE *out = fopen(path, "we");
-
-		assert_non_null(out);
-		fputs(got, out);
-		fclose(out);
-	}
-	want = read_file(path);
-	assert_non_null(want);
-	assert_string_equal(got, want);
+	assert_golden(got, "ps", name);
 	free(got);
-	free(want);
 }
 
 static void golden_table(void **state) { (void)state; golden(false, "ps.txt"); }

@@ -220,48 +220,16 @@ static char *render_to_string(enum output_format f, const struct report *r, cons
 	return buf;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	long len;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = calloc(1, len + 1);
-	if (buf && fread(buf, 1, len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
-/* CTOPO_UPDATE_GOLDEN=1 rewrites the golden file (then review the diff before committing). */
 static void compare_golden(enum output_format f, const char *name)
 {
 	struct report *r = sample_report();
 	struct graph *g;
-	char path[512], *got, *want;
+	char *got;
 
 	assert_int_equal(render_graph(r, NULL, &g), 0);
 	got = render_to_string(f, r, g);
-	snprintf(path, sizeof(path), "%s/render/%s", TEST_DATA_DIR, name);
-	if (getenv("CTOPO_UPDATE_GOLDEN")) {
-		FILE *out = fopen(path, "we");
-
-		assert_non_null(out);
-		fputs(got, out);
-		fclose(out);
-	}
-	want = read_file(path);
-	assert_non_null(want);
-	assert_string_equal(got, want);
+	assert_golden(got, "render", name);
 	free(got);
-	free(want);
 	graph_free(g);
 	report_free(r);
 }
