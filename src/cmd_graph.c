@@ -25,11 +25,7 @@ static void graph_usage(FILE *out)
 		"  -f, --format FORMAT       text (default), json (docs/report-schema.md) or dot (Graphviz)\n"
 		"  -n, --netns INODE         only this network namespace and its peers\n"
 		"  -c, --container NAME|ID   only this container's processes and their peers\n"
-		"  -s, --socket PATH         the daemon's socket (default /run/ctopo/ctopo.sock)\n"
-		"      --no-daemon           take a snapshot even when the daemon runs\n"
-		"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"
-		"      --docker-host URL     the Docker Engine (default: $DOCKER_HOST or the local socket)\n"
-		"      --no-docker           do not ask Docker for container names\n"
+		REPORT_SOURCE_USAGE
 		"  -v, --verbose             debug messages\n"
 		"\n"
 		"Examples:\n"
@@ -40,16 +36,11 @@ static void graph_usage(FILE *out)
 
 int cmd_graph(int argc, char **argv)
 {
-	enum { OPT_NO_DAEMON = 256, OPT_NO_EBPF, OPT_DOCKER_HOST, OPT_NO_DOCKER };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "container", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
-		{ "no-ebpf", no_argument, NULL, OPT_NO_EBPF },
-		{ "docker-host", required_argument, NULL, OPT_DOCKER_HOST },
-		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
+		REPORT_SOURCE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -80,14 +71,13 @@ int cmd_graph(int argc, char **argv)
 			filter.netns = v;
 			break;
 		case 'c': filter.container = optarg; break;
-		case 's': src.socket_path = optarg; break;
-		case OPT_NO_DAEMON: src.no_daemon = true; break;
-		case OPT_NO_EBPF: src.no_ebpf = true; break;
-		case OPT_DOCKER_HOST: src.docker_host = optarg; break;
-		case OPT_NO_DOCKER: src.no_docker = true; break;
 		case 'v': log_set_max_level(LOG_DEBUG); break;
 		case 'h': graph_usage(stdout); return 0;
-		default: graph_usage(stderr); return 2;
+		default:
+			if (report_source_option(&src, c, optarg))
+				break;
+			graph_usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {

@@ -25,11 +25,7 @@ static void ps_usage(FILE *out)
 		"  -j, --json                JSON (schema: docs/ps-schema.md)\n"
 		"  -c, --container NAME|ID   only this container\n"
 		"      --no-trunc            full container ids\n"
-		"  -s, --socket PATH         the daemon's socket (default /run/ctopo/ctopo.sock)\n"
-		"      --no-daemon           take a snapshot even when the daemon runs\n"
-		"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"
-		"      --docker-host URL     the Docker Engine (default: $DOCKER_HOST or the local socket)\n"
-		"      --no-docker           do not ask Docker for container names\n"
+		REPORT_SOURCE_USAGE
 		"  -v, --verbose             debug messages\n"
 		"\n"
 		"Examples:\n"
@@ -39,17 +35,13 @@ static void ps_usage(FILE *out)
 
 int cmd_ps(int argc, char **argv)
 {
-	enum { OPT_NO_TRUNC = 256, OPT_NO_DAEMON, OPT_NO_EBPF, OPT_DOCKER_HOST, OPT_NO_DOCKER };
+	enum { OPT_NO_TRUNC = 256 };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "container", required_argument, NULL, 'c' },
 		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
-		{ "socket", required_argument, NULL, 's' },
-		{ "no-daemon", no_argument, NULL, OPT_NO_DAEMON },
-		{ "no-ebpf", no_argument, NULL, OPT_NO_EBPF },
-		{ "docker-host", required_argument, NULL, OPT_DOCKER_HOST },
-		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
+		REPORT_SOURCE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -66,14 +58,13 @@ int cmd_ps(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'c': po.container = optarg; break;
 		case OPT_NO_TRUNC: po.no_trunc = true; break;
-		case 's': src.socket_path = optarg; break;
-		case OPT_NO_DAEMON: src.no_daemon = true; break;
-		case OPT_NO_EBPF: src.no_ebpf = true; break;
-		case OPT_DOCKER_HOST: src.docker_host = optarg; break;
-		case OPT_NO_DOCKER: src.no_docker = true; break;
 		case 'v': log_set_max_level(LOG_DEBUG); break;
 		case 'h': ps_usage(stdout); return 0;
-		default: ps_usage(stderr); return 2;
+		default:
+			if (report_source_option(&src, c, optarg))
+				break;
+			ps_usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc) {

@@ -83,6 +83,18 @@ out:
 	return r;
 }
 
+bool report_source_option(struct report_source_options *o, int c, const char *arg)
+{
+	switch (c) {
+	case REPORT_SOURCE_OPT_SOCKET: o->socket_path = arg; return true;
+	case REPORT_SOURCE_OPT_NO_DAEMON: o->no_daemon = true; return true;
+	case REPORT_SOURCE_OPT_NO_EBPF: o->no_ebpf = true; return true;
+	case REPORT_SOURCE_OPT_DOCKER_HOST: o->docker_host = arg; return true;
+	case REPORT_SOURCE_OPT_NO_DOCKER: o->no_docker = true; return true;
+	default: return false;
+	}
+}
+
 int report_fetch(const struct report_source_options *o, struct report **ret, bool *ret_from_daemon)
 {
 	const char *path = o->socket_path ? o->socket_path : IPC_DEFAULT_SOCKET;

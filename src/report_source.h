@@ -17,6 +17,33 @@ struct report_source_options {
 	const char *state_dir;   /* the hook's records; NULL: the default */
 };
 
+/* The command-line options ps and graph share for where their report comes from: the entries for
+ * their getopt_long table, their --help lines, and their handling. */
+enum {
+	REPORT_SOURCE_OPT_SOCKET = 's',
+	REPORT_SOURCE_OPT_NO_DAEMON = 0x200,
+	REPORT_SOURCE_OPT_NO_EBPF,
+	REPORT_SOURCE_OPT_DOCKER_HOST,
+	REPORT_SOURCE_OPT_NO_DOCKER,
+};
+
+#define REPORT_SOURCE_LONGOPTS                                                            \
+	{ "socket", required_argument, NULL, REPORT_SOURCE_OPT_SOCKET },                  \
+	{ "no-daemon", no_argument, NULL, REPORT_SOURCE_OPT_NO_DAEMON },                  \
+	{ "no-ebpf", no_argument, NULL, REPORT_SOURCE_OPT_NO_EBPF },                      \
+	{ "docker-host", required_argument, NULL, REPORT_SOURCE_OPT_DOCKER_HOST },        \
+	{ "no-docker", no_argument, NULL, REPORT_SOURCE_OPT_NO_DOCKER }
+
+#define REPORT_SOURCE_USAGE                                                                     \
+	"  -s, --socket PATH         the daemon's socket (default /run/ctopo/ctopo.sock)\n"          \
+	"      --no-daemon           take a snapshot even when the daemon runs\n"                    \
+	"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"    \
+	"      --docker-host URL     the Docker Engine (default: $DOCKER_HOST or the local socket)\n" \
+	"      --no-docker           do not ask Docker for container names\n"
+
+/* Apply getopt's c (with arg) when it is one of those; false when it is not. */
+bool report_source_option(struct report_source_options *o, int c, const char *arg);
+
 /* 0 and *ret (report_free it) with *ret_from_daemon saying where it came from; -errno with the
  * message logged. */
 int report_fetch(const struct report_source_options *o, struct report **ret, bool *ret_from_daemon);
