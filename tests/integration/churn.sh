@@ -86,8 +86,10 @@ if ldd "$CTOPO_BIN" | grep -q libasan; then
 else
 	[ "$after" -le $((before * 110 / 100)) ] || fail "daemon RSS grew from $before KiB to $after KiB (> 10%)"
 fi
-# the hook's records were there, and the daemon removes them once expired (a sweep every 10 s)
-[ "$(grep -c . <(ls "$state"))" -gt 0 ] || fail "the hook wrote no records"
+# the hook's records are there (a fresh one, before its 1 s retention is over), and the daemon
+# removes them once expired (a sweep every 10 s)
+runc run --bundle "$work/quiet" ctopo-churn-probe >/dev/null 2>&1 </dev/null || fail "runc run probe failed"
+[ -e "$state/ctopo-churn-probe.json" ] || fail "the hook wrote no record for ctopo-churn-probe"
 wait_for 15 sh -c "[ -z \"\$(ls '$state')\" ]" || fail "$(ls "$state" | wc -l) expired hook records were not removed"
 kill -TERM "$daemon"
 wait "$daemon" || fail "daemon exited non-zero: $(cat "$work/daemon.log")"
