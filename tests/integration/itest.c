@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "itest.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -102,6 +104,26 @@ int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const 
 		     "ip -n %s link set %s up", ns_b, v4_b, if_b, ns_b, v6_b, if_b, ns_b, if_b))
 		return -1;
 	return 0;
+}
+
+void itest_sockaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		*len = sizeof(*sin6);
+	}
 }
 
 uint32_t itest_ns_inode(pid_t pid, const char *kind)

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Exit 77 (meson: skipped) with the reason when not root; exit 1 when CI=true, where a skip
@@ -26,6 +27,9 @@ int itest_netns_enter(const char *name);
 /* A veth pair between two namespaces with IPv4 /24 and IPv6 /64 addresses (nodad), links up. */
 int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const char *v6_a,
 		    const char *ns_b, const char *if_b, const char *v4_b, const char *v6_b);
+
+/* An AF_INET or AF_INET6 socket address for the textual addr and port. */
+void itest_sockaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len);
 
 /* Inode of /proc/PID/ns/KIND (KIND "net", "mnt"); 0 when unreadable. */
 uint32_t itest_ns_inode(pid_t pid, const char *kind);

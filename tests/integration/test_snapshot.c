@@ -45,26 +45,6 @@ struct holder {
 static struct holder servers[2], clients[2];
 static uint32_t netns_server, netns_client, netns_empty;
 
-static void make_sockaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		inet_pton(AF_INET, addr, &sin->sin_addr);
-		*len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
-		*len = sizeof(*sin6);
-	}
-}
-
 static uint16_t port_of(const struct sockaddr_storage *ss)
 {
 	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
@@ -149,7 +129,7 @@ static void server_main(int report_fd, int hold_fd, const void *argp)
 		_exit(10);
 	lfd = socket(arg->family, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	make_sockaddr(arg->family, arg->addr, arg->port, &ss, &len);
+	itest_sockaddr(arg->family, arg->addr, arg->port, &ss, &len);
 	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 16) < 0)
 		_exit(11);
 	p = 0; /* listening: the client may come */
@@ -177,7 +157,7 @@ static void client_main(int report_fd, int hold_fd, const void *argp)
 	if (itest_netns_enter(NS_CLIENT) < 0)
 		_exit(20);
 	fd = socket(arg->family, SOCK_STREAM, 0);
-	make_sockaddr(arg->family, arg->addr, arg->port, &ss, &len);
+	itest_sockaddr(arg->family, arg->addr, arg->port, &ss, &len);
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 		_exit(21);
 	getsockname(fd, (struct sockaddr *)&me, &mlen);

@@ -76,27 +76,6 @@ static int wait_pumping(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static void make_sockaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss,
-			  socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		inet_pton(AF_INET, addr, &sin->sin_addr);
-		*len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
-		*len = sizeof(*sin6);
-	}
-}
-
 struct server_plan {
 	const char *netns;
 	int family;
@@ -133,7 +112,7 @@ static pid_t start_server(const struct server_plan *plan)
 			_exit(11);
 		lfd = socket(plan->family, SOCK_STREAM, 0);
 		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		make_sockaddr(plan->family, plan->addr, plan->port, &ss, &len);
+		itest_sockaddr(plan->family, plan->addr, plan->port, &ss, &len);
 		if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 4096) < 0)
 			_exit(12);
 		if (write(ready[1], "1", 1) != 1)
@@ -194,7 +173,7 @@ static pid_t start_client(const struct client_plan *plan)
 	if (itest_netns_enter(plan->netns) < 0)
 		_exit(20);
 	fd = socket(plan->family, SOCK_STREAM, 0);
-	make_sockaddr(plan->family, plan->addr, plan->port, &ss, &len);
+	itest_sockaddr(plan->family, plan->addr, plan->port, &ss, &len);
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 		_exit(plan->expect_refused && errno == ECONNREFUSED ? 0 : 21);
 	if (plan->expect_refused)
@@ -366,7 +345,7 @@ static void storm_loses_nothing_silently(void **state)
 
 		if (itest_netns_enter(NS_STORM) < 0)
 			_exit(30);
-		make_sockaddr(AF_INET, "127.0.0.1", 7100, &ss, &len);
+		itest_sockaddr(AF_INET, "127.0.0.1", 7100, &ss, &len);
 		for (int i = 0; i < STORM_CONNECTIONS; i++) {
 			int fd = socket(AF_INET, SOCK_STREAM, 0);
 
