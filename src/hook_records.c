@@ -2,6 +2,7 @@
 #include "hook_records.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -10,12 +11,28 @@
 
 #include "log.h"
 
+/* A cgroup names a container only when it is the container's own: runtimes name it after the
+ * id (/docker/<id>, libpod-<id>.scope, runc's and crun's /<id>). A container started inside its
+ * caller's cgroup shares it with host processes (a test harness, a systemd user session), and
+ * its id would then claim their connections too. */
+static bool cgroup_is_containers_own(const char *cgroup_path, const char *id)
+{
+	const char *last;
+
+	if (!cgroup_path || !id || !id[0])
+		return false;
+	last = strrchr(cgroup_path, '/');
+	return strstr(last ? last + 1 : cgroup_path, id) != NULL;
+}
+
 int hook_record_apply(struct containers *reg, const struct oci_record *rec)
 {
 	struct container c = { .source = CONTAINER_SOURCE_OCI_HOOK,
 			       .state = rec->stopped ? CONTAINER_STOPPED : CONTAINER_RUNNING,
 			       .pid = rec->pid > 0 ? (pid_t)rec->pid : 0, .mntns = rec->mntns, .netns = rec->netns,
-			       .cgroup_path = rec->cgroup, .cgroup_id = rec->cgroup_id, .name = rec->name,
+			       .cgroup_path = rec->cgroup,
+			       .cgroup_id = cgroup_is_containers_own(rec->cgroup, rec->id) ? rec->cgroup_id : 0,
+			       .name = rec->name,
 			       .started_ns = (uint64_t)(rec->started_at * 1e9) };
 	int r;
 

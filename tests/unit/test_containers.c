@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "containers.h"
+#include "hook_records.h"
 
 #define SEC 1000000000ull
 #define ID_SRV "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"
@@ -292,6 +293,32 @@ static void by_cgroup_id(void **state)
 	containers_free(reg);
 }
 
+/* A hook record's cgroup id names the container only when the cgroup is the container's own:
+ * one started in its caller's cgroup (a CI harness, a systemd session) shares it with host
+ * processes, whose connections it must not claim (the pid_reuse failure on a fresh root). */
+static void hook_record_cgroup_must_be_the_containers_own(void **state)
+{
+	struct containers *reg = new_registry(60 * SEC);
+	struct oci_record shared = { .id = (char *)"beta", .name = (char *)"beta", .pid = 4242, .mntns = 3001,
+				     .netns = 4001, .cgroup = (char *)"/fresh-root.Ab12Cd", .cgroup_id = 777 };
+	struct oci_record own = { .id = (char *)ID_SRV, .name = (char *)"web", .pid = 4343, .mntns = 3002,
+				  .netns = 4002, .cgroup = (char *)"/docker/" ID_SRV, .cgroup_id = 778 };
+	struct oci_record runc_default = { .id = (char *)"worker1", .name = (char *)"worker1", .pid = 4444,
+					   .mntns = 3003, .netns = 4003, .cgroup = (char *)"/worker1",
+					   .cgroup_id = 779 };
+
+	(void)state;
+	assert_int_equal(hook_record_apply(reg, &shared), 0);
+	assert_int_equal(hook_record_apply(reg, &own), 0);
+	assert_int_equal(hook_record_apply(reg, &runc_default), 0);
+	assert_null(containers_find_by_cgroup_id(reg, 777));
+	assert_int_equal(containers_find_by_id(reg, "beta")->cgroup_id, 0);
+	assert_string_equal(containers_find_by_mntns(reg, 3001)->name, "beta");
+	assert_string_equal(containers_find_by_cgroup_id(reg, 778)->name, "web");
+	assert_string_equal(containers_find_by_cgroup_id(reg, 779)->name, "worker1");
+	containers_free(reg);
+}
+
 /* This test's own process: its cgroup names no container, so its mount namespace decides. */
 static void by_pid_falls_back_to_mntns(void **state)
 {
@@ -381,6 +408,7 @@ int main(void)
 		cmocka_unit_test(shared_netns),
 		cmocka_unit_test(by_ip),
 		cmocka_unit_test(by_cgroup_id),
+		cmocka_unit_test(hook_record_cgroup_must_be_the_containers_own),
 		cmocka_unit_test(by_pid_falls_back_to_mntns),
 		cmocka_unit_test(probe_refuses_a_reused_pid),
 		cmocka_unit_test(many_containers),
