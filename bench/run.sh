@@ -149,8 +149,8 @@ echo
 echo "- command: \`bench/run.sh$([ "$smoke" = 1 ] && echo ' --smoke')\` ($(date -u +%Y-%m-%dT%H:%MZ))"
 echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r)"
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-buildtype=$(python3 -c 'import json,sys; print(next(o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "buildtype"))' \
-	"$build/meson-info/intro-buildoptions.json" 2>/dev/null || echo unknown)
+buildtype=$(jq -r '.[] | select(.name == "buildtype") | .value' "$build/meson-info/intro-buildoptions.json" 2>/dev/null ||
+	echo unknown)
 echo "- ctopo: $("$CTOPO" version 2>&1 | head -1) ($(cd "$src" && git describe --always --dirty 2>/dev/null || echo unknown)), build type $buildtype"
 echo "- libbpf $(pkg-config --modversion libbpf 2>/dev/null || echo '?'), $(clang --version | head -1), ss $(ss -V 2>&1 | grep -o '[0-9][0-9.]*' | head -1 || echo '?')"
 if command -v tcplife >/dev/null; then
