@@ -49,8 +49,15 @@ start() {
 	command -v dockerd >/dev/null || die "dockerd is not installed (run: .ci/dev deps)"
 	local -a cmd=(dockerd --userland-proxy=false)
 	[ ${#stopped_cmd[@]} -eq 0 ] || cmd=("${stopped_cmd[@]}")
-	# Its own session and no inherited stdout/stderr: the test harness must not wait for it.
-	setsid nohup "${cmd[@]}" >>"$log" 2>&1 </dev/null &
+	# Its own session, no inherited stdout/stderr, and no other inherited descriptor (a lock the
+	# harness holds, say): the harness must neither wait for it nor be held by it.
+	(
+		for fd in /proc/self/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+		done
+		exec setsid nohup "${cmd[@]}" >>"$log" 2>&1 </dev/null
+	) &
 	wait_until 300 answering || die "dockerd did not answer on $sock within 30 s; see $log"
 }
 
