@@ -5,7 +5,9 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "docker.h"
 #include "log.h"
+#include "oci_state.h"
 #include "output_ps.h"
 #include "report_source.h"
 
@@ -31,6 +33,29 @@ static void ps_usage(FILE *out)
 		"Examples:\n"
 		"  ctopo ps\n"
 		"  ctopo ps --container web --json | jq '.containers[].connections[].peer'\n");
+}
+
+/* An empty table says what was looked at and why nothing is in it, never a bare empty line. */
+static void explain_nothing_shown(const struct report *rep, const struct report_source_options *src,
+				  bool from_daemon)
+{
+	size_t listeners = 0;
+
+	for (size_t i = 0; i < rep->n_conns; i++)
+		listeners += rep->conns[i].direction == REPORT_DIR_LISTEN;
+	printf("nothing to show: %s has %zu container%s and %zu TCP connection%s (not counting %zu listening "
+	       "socket%s).\n",
+	       from_daemon ? "the daemon's report" : "a snapshot of this host taken now", rep->n_containers,
+	       rep->n_containers == 1 ? "" : "s", rep->n_conns - listeners, rep->n_conns - listeners == 1 ? "" : "s",
+	       listeners, listeners == 1 ? "" : "s");
+	if (rep->n_containers == 0)
+		printf("Containers are named by the Docker Engine (%s%s) and by ctopo-oci-hook's records (%s); "
+		       "neither knows one.\n",
+		       src->no_docker ? "not asked: --no-docker" : "asked at ",
+		       src->no_docker ? "" : (src->docker_host ? src->docker_host : "$DOCKER_HOST or " DOCKER_DEFAULT_HOST),
+		       src->state_dir ? src->state_dir : OCI_STATE_DEFAULT_DIR);
+	else
+		printf("Every container known has no connection; `ctopo ps -a` lists them anyway.\n");
 }
 
 int cmd_ps(int argc, char **argv)
@@ -77,7 +102,9 @@ int cmd_ps(int argc, char **argv)
 	r = json ? output_ps_json(stdout, rep, &po) : output_ps_table(stdout, rep, &po);
 	if (r == -ENOENT)
 		log_error("no container named or with an id starting '%s'", po.container);
-	else if (!json && !from_daemon)
+	else if (!json && r == 0)
+		explain_nothing_shown(rep, &src, from_daemon);
+	if (!json && r >= 0 && !from_daemon)
 		printf("\n(a snapshot taken now: connections that already closed need `ctopo daemon` running)\n");
 	report_free(rep);
 	return r < 0 ? 1 : 0;

@@ -272,6 +272,7 @@ static void print_rows(FILE *out, const struct ps_view *v, const struct report_c
 
 int output_ps_table(FILE *out, const struct report *r, const struct ps_options *o)
 {
+	int groups = 0;
 	size_t width[N_COLS];
 	struct ps_view v;
 	struct row row;
@@ -295,6 +296,7 @@ int output_ps_table(FILE *out, const struct report *r, const struct ps_options *
 
 		if (!v.shown[i])
 			continue;
+		groups++;
 		short_id(c->id, o->no_trunc, id, sizeof(id));
 		sharing(&v, c, shared, sizeof(shared));
 		fprintf(out, "%s  %s  %s  netns %u%s%s%s\n", c->name, id, c->image[0] ? c->image : "-", c->netns,
@@ -304,9 +306,10 @@ int output_ps_table(FILE *out, const struct report *r, const struct ps_options *
 	if (v.host_shown) {
 		fprintf(out, "host  (processes in no container)\n");
 		print_rows(out, &v, NULL, width);
+		groups++;
 	}
 	view_free(&v);
-	return 0;
+	return groups;
 }
 
 static void json_endpoint(struct jsonw *w, const char *key, const struct report_endpoint *e)

@@ -16,7 +16,8 @@ struct ps_options {
 	const char *container; /* only this container (name or id prefix) */
 };
 
-/* 0, -ENOENT when options->container names nothing, or -ENOMEM. */
+/* output_ps_table: the number of groups (containers, host) printed, -ENOENT when
+ * options->container names nothing, or -ENOMEM. output_ps_json: 0 or the same errors. */
 int output_ps_table(FILE *out, const struct report *r, const struct ps_options *o);
 int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o);
 

@@ -77,6 +77,14 @@ jq -e --argjson c "$client" --argjson s "$server" '
 ' "$work/ps.json" >/dev/null || fail "ps does not pair client and server: $(cat "$work/ps.json")"
 "$CTOPO_BIN" stats --socket "$sock" | jq -e '.reports >= 1 and .lost_events == 0' >/dev/null || fail "stats"
 
+# An empty table says what it looked at: here a private pid namespace sees only its own empty netns
+# (an empty /run hides the namespaces bound under /run/netns and /var/run/docker/netns).
+unshare --pid --fork --mount-proc --net sh -c 'mount -t tmpfs ctopo-empty-run /run && exec "$0" ps --no-daemon --no-docker' \
+	"$CTOPO_BIN" >"$work/empty.txt" ||
+	fail "ps in an empty namespace failed"
+grep -q '^nothing to show: a snapshot of this host taken now has 0 containers and 0 TCP connections' "$work/empty.txt" &&
+	grep -q "ctopo-oci-hook's records" "$work/empty.txt" || fail "an empty ps does not say why: $(cat "$work/empty.txt")"
+
 kill -TERM "$daemon"
 wait "$daemon" || fail "daemon exited non-zero on SIGTERM: $(cat "$work/daemon.log")"
 [ ! -e "$sock" ] || fail "the daemon left its socket behind"

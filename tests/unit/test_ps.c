@@ -15,6 +15,9 @@
 #include "output_ps.h"
 #include "report_fixture.h"
 
+/* the groups of tests/data/ps/ps.txt: api, db, frontend, job (stopped), sidecar, host */
+#define SAMPLE_TABLE_GROUPS 6
+
 static char *ps_to_string(bool json, const struct ps_options *o, int *ret)
 {
 	struct report *r = sample_report();
@@ -35,7 +38,7 @@ static void golden(bool json, const char *name)
 	int r;
 
 	got = ps_to_string(json, &o, &r);
-	assert_int_equal(r, 0);
+	assert_int_equal(r, json ? 0 : SAMPLE_TABLE_GROUPS);
 	assert_golden(got, "ps", name);
 	free(got);
 }
@@ -59,7 +62,7 @@ static void table_names_owner_and_peer(void **state)
 
 	(void)state;
 	s = ps_to_string(false, &o, &r);
-	assert_int_equal(r, 0);
+	assert_int_equal(r, SAMPLE_TABLE_GROUPS);
 	/* the sidecar's own connection sits under the sidecar, not under api */
 	row = find_row(s, "\nsidecar  cccc00000000", "nc (1003)");
 	assert_non_null(row);
@@ -89,18 +92,36 @@ static void container_filter_and_unknown_container(void **state)
 
 	(void)state;
 	s = ps_to_string(false, &only_db, &r);
-	assert_int_equal(r, 0);
+	assert_int_equal(r, 1);
 	assert_non_null(strstr(s, "db  dddd00000000"));
 	assert_null(strstr(s, "frontend  aaaa"));
 	assert_null(strstr(s, "\nhost"));
 	free(s);
 	s = ps_to_string(false, &full, &r);
-	assert_int_equal(r, 0);
+	assert_int_equal(r, 1);
 	assert_non_null(strstr(s, "dddd000000000000000000000000000000000000000000000000000000000004"));
 	free(s);
 	s = ps_to_string(false, &nobody, &r);
 	assert_int_equal(r, -ENOENT);
 	free(s);
+}
+
+/* An empty report prints no group, and says so by its return: `ctopo ps` then explains why. */
+static void empty_report_shows_no_group(void **state)
+{
+	struct ps_options o = { 0 };
+	struct report *r = report_new();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(output_ps_table(out, r, &o), 0);
+	fclose(out);
+	assert_int_equal(len, 0);
+	free(buf);
+	report_free(r);
 }
 
 static void json_is_valid_and_complete(void **state)
@@ -151,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(table_names_owner_and_peer),
 		cmocka_unit_test(container_filter_and_unknown_container),
+		cmocka_unit_test(empty_report_shows_no_group),
 		cmocka_unit_test(json_is_valid_and_complete),
 		cmocka_unit_test(golden_table),
 		cmocka_unit_test(golden_json),
