@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "common/util.h"
 
 #define MAX_CLIENTS 16
 

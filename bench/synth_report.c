@@ -14,12 +14,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "addr.h"
-#include "output.h"
-#include "render.h"
-#include "report.h"
-#include "report_json.h"
-#include "util.h"
+#include "common/addr.h"
+#include "render/output.h"
+#include "render/render.h"
+#include "report/report.h"
+#include "report/report_json.h"
+#include "common/util.h"
 
 #define HOST_NS 4026531840u
 #define HOST_MNT 4026531841u

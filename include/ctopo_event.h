@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
-/* The event record shared by bpf/tracker.bpf.c and src/tracker.c.
+/* The event record shared by bpf/tracker.bpf.c and src/tracker/tracker.c.
  * Fixed-width fields only: the same bytes are written by the kernel and read by user space. */
 #ifndef CTOPO_EVENT_H
 #define CTOPO_EVENT_H

@@ -12,17 +12,17 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "addr.h"
-#include "cli.h"
-#include "collector.h"
-#include "conntable.h"
-#include "event.h"
-#include "jsonw.h"
-#include "log.h"
-#include "nat.h"
-#include "snapshot.h"
-#include "tracker.h"
-#include "util.h"
+#include "common/addr.h"
+#include "cli/cli.h"
+#include "conns/collector.h"
+#include "conns/conntable.h"
+#include "tracker/event.h"
+#include "common/jsonw.h"
+#include "common/log.h"
+#include "net/nat.h"
+#include "conns/snapshot.h"
+#include "tracker/tracker.h"
+#include "common/util.h"
 
 #define MAX_POLL_FDS 1024
 

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "addr.h"
-#include "cli.h"
-#include "containers.h"
-#include "docker.h"
-#include "jsonw.h"
-#include "log.h"
-#include "util.h"
+#include "common/addr.h"
+#include "cli/cli.h"
+#include "containers/containers.h"
+#include "containers/docker.h"
+#include "common/jsonw.h"
+#include "common/log.h"
+#include "common/util.h"
 
 #define CONTAINERS_DEFAULT_TIMEOUT_MS 10000
 

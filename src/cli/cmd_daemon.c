@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "daemon.h"
-#include "ipc.h"
-#include "log.h"
-#include "oci_state.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "daemon/daemon.h"
+#include "daemon/ipc.h"
+#include "common/log.h"
+#include "hook/oci_state.h"
+#include "common/util.h"
 
 static void daemon_usage(FILE *out)
 {

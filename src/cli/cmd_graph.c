@@ -4,12 +4,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "log.h"
-#include "output.h"
-#include "render.h"
-#include "report_source.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "common/log.h"
+#include "render/output.h"
+#include "render/render.h"
+#include "daemon/report_source.h"
+#include "common/util.h"
 
 static void graph_usage(FILE *out)
 {

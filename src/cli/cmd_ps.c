@@ -4,12 +4,12 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "docker.h"
-#include "log.h"
-#include "oci_state.h"
-#include "output_ps.h"
-#include "report_source.h"
+#include "cli/cli.h"
+#include "common/log.h"
+#include "containers/docker.h"
+#include "daemon/report_source.h"
+#include "hook/oci_state.h"
+#include "render/output_ps.h"
 
 static void ps_usage(FILE *out)
 {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "ipc.h"
-#include "log.h"
+#include "cli/cli.h"
+#include "daemon/ipc.h"
+#include "common/log.h"
 
 int cmd_stats(int argc, char **argv)
 {

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "event.h"
-#include "log.h"
-#include "tracker.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "tracker/event.h"
+#include "common/log.h"
+#include "tracker/tracker.h"
+#include "common/util.h"
 
 struct trace_filter {
 	bool json;

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "collector.h"
+#include "conns/collector.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "snapshot.h"
+#include "common/log.h"
+#include "conns/snapshot.h"
 
 struct collector {
 	struct collector_options opts;

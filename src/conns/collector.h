@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "conntable.h"
-#include "tracker.h"
+#include "conns/conntable.h"
+#include "tracker/tracker.h"
 
 struct collector_options {
 	bool no_ebpf;                   /* poll /proc/PID/net/tcp instead of the tracker */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "conntable.h"
+#include "conns/conntable.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "addr.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/util.h"
 
 #define DEFAULT_MAX_ENTRIES 262144
 #define MIN_BUCKETS 1024

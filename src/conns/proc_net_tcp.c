@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "proc_net_tcp.h"
+#include "conns/proc_net_tcp.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "util.h"
+#include "common/util.h"
 
 #define MAX_FIELDS 10
 

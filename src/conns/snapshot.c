@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "snapshot.h"
+#include "conns/snapshot.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "netlink_check.h"
-#include "proc_net_tcp.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/netlink_check.h"
+#include "conns/proc_net_tcp.h"
+#include "common/util.h"
 
 #define NETLINK_RECV_SIZE 65536
 #define NETNS_BIND_DIRS { "/run/netns", "/var/run/docker/netns" }

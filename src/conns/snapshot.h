@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "conntable.h"
+#include "conns/conntable.h"
 
 /* The TCP states a snapshot asks for: open connections (what `ss -t` asks for, less SYN_RECV
  * request sockets no process holds) plus listeners (`ss -l`). Not ~0: that makes the kernel

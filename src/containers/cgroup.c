@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cgroup.h"
+#include "containers/cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
-#include "util.h"
+#include "common/util.h"
 
 void cgroup_info_done(struct cgroup_info *info)
 {

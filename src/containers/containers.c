@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "containers.h"
+#include "containers/containers.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "util.h"
+#include "containers/cgroup.h"
+#include "common/util.h"
 
 /* A record is handed out as its container (the first member). The id and mntns indexes are
  * chained hashes: mntns is the tracker's key for every connection, so it must not cost a scan. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "docker.h"
+#include "containers/docker.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -13,9 +13,9 @@
 #include <sys/timerfd.h>
 #include <time.h>
 
-#include "docker_parse.h"
-#include "log.h"
-#include "util.h"
+#include "containers/docker_parse.h"
+#include "common/log.h"
+#include "common/util.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 5000
 #define DEFAULT_BACKOFF_MIN_MS 200

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "containers.h"
+#include "containers/containers.h"
 
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
 #define DOCKER_API_VERSION_MIN_MAJOR 1 /* Actor in events, Config.Labels: API 1.24 (Docker 1.12) */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "docker_parse.h"
+#include "containers/docker_parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
-#include "util.h"
+#include "common/util.h"
 
 static int parse_fail(struct docker_parse_error *err, int r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

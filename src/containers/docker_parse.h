@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "common/addr.h"
 
 #define DOCKER_ID_LEN 64                     /* a full container id: 64 lowercase hex digits */
 #define DOCKER_RESPONSE_MAX (16u << 20)      /* one inspect or list response */

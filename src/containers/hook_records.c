@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "hook_records.h"
+#include "containers/hook_records.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "common/log.h"
 
 /* A cgroup names a container only when it is the container's own: runtimes name it after the
  * id (/docker/<id>, libpod-<id>.scope, runc's and crun's /<id>). A container started inside its

@@ -4,8 +4,8 @@
 #ifndef CTOPO_HOOK_RECORDS_H
 #define CTOPO_HOOK_RECORDS_H
 
-#include "containers.h"
-#include "oci_state.h"
+#include "containers/containers.h"
+#include "hook/oci_state.h"
 
 /* One record into the registry: upsert, and mark stopped when the hook saw it stop. */
 int hook_record_apply(struct containers *reg, const struct oci_record *rec);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -11,19 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector.h"
-#include "containers.h"
-#include "docker.h"
-#include "hook_records.h"
-#include "ipc.h"
-#include "jsonw.h"
-#include "log.h"
-#include "loop.h"
-#include "nat.h"
-#include "netinfo.h"
-#include "report_build.h"
-#include "report_json.h"
-#include "util.h"
+#include "conns/collector.h"
+#include "containers/containers.h"
+#include "containers/docker.h"
+#include "containers/hook_records.h"
+#include "daemon/ipc.h"
+#include "common/jsonw.h"
+#include "common/log.h"
+#include "common/loop.h"
+#include "net/nat.h"
+#include "net/netinfo.h"
+#include "daemon/report_build.h"
+#include "report/report_json.h"
+#include "common/util.h"
 
 #define MAX_NAT_FDS 1024
 #define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */

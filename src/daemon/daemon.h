@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tracker.h"
+#include "tracker/tracker.h"
 
 struct daemon_options {
 	const char *socket_path;     /* IPC_DEFAULT_SOCKET */

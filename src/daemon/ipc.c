@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "ipc.h"
+#include "daemon/ipc.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-#include "log.h"
-#include "util.h"
+#include "common/log.h"
+#include "common/util.h"
 
 #define MAX_ANSWER (512u << 20) /* a client refuses answers larger than this */
 

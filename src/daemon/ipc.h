@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "loop.h"
+#include "common/loop.h"
 
 #define IPC_DEFAULT_SOCKET "/run/ctopo/ctopo.sock"
 #define IPC_GROUP "ctopo"

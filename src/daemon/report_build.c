@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "report_build.h"
+#include "daemon/report_build.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "log.h"
-#include "netinfo.h"
-#include "util.h"
+#include "common/log.h"
+#include "net/netinfo.h"
+#include "common/util.h"
 
 uint32_t host_netns_inode(void)
 {

@@ -6,12 +6,12 @@
 
 #include <stdint.h>
 
-#include "conntable.h"
-#include "containers.h"
-#include "nat.h"
-#include "netinfo.h"
-#include "report.h"
-#include "snapshot.h"
+#include "conns/conntable.h"
+#include "containers/containers.h"
+#include "net/nat.h"
+#include "net/netinfo.h"
+#include "report/report.h"
+#include "conns/snapshot.h"
 
 struct report_sources {
 	const struct conn_report *conns;       /* required */

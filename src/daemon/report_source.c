@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "report_source.h"
+#include "daemon/report_source.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "containers.h"
-#include "docker.h"
-#include "hook_records.h"
-#include "ipc.h"
-#include "log.h"
-#include "nat.h"
-#include "oci_state.h"
-#include "report_build.h"
-#include "report_json.h"
-#include "snapshot.h"
-#include "util.h"
+#include "containers/containers.h"
+#include "containers/docker.h"
+#include "containers/hook_records.h"
+#include "daemon/ipc.h"
+#include "common/log.h"
+#include "net/nat.h"
+#include "hook/oci_state.h"
+#include "daemon/report_build.h"
+#include "report/report_json.h"
+#include "conns/snapshot.h"
+#include "common/util.h"
 
 #define DAEMON_TIMEOUT_MS 10000
 #define DOCKER_ONESHOT_TIMEOUT_MS 5000

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "report.h"
+#include "report/report.h"
 
 struct report_source_options {
 	const char *socket_path; /* the daemon's; NULL: the default */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "oci_hook.h"
+#include "hook/oci_hook.h"
 
 static void usage(FILE *out)
 {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oci_state.h"
+#include "hook/oci_state.h"
 
 #define OCI_HOOK_STDIN_MAX (1024 * 1024)
 #define OCI_HOOK_CONFIG_MAX (4 * 1024 * 1024)

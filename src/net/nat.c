@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "nat.h"
+#include "net/nat.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,11 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "log.h"
-#include "netlink_check.h"
-#include "snapshot.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/log.h"
+#include "common/netlink_check.h"
+#include "conns/snapshot.h"
+#include "common/util.h"
 
 #define NAT_DEFAULT_RCVBUF (8u << 20)
 #define NAT_RECV_SIZE 65536

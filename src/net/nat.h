@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conntable.h"
+#include "conns/conntable.h"
 
 struct nat_endpoint {
 	uint16_t family;

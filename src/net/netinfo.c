@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "netinfo.h"
+#include "net/netinfo.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "log.h"
-#include "netlink_check.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/log.h"
+#include "common/netlink_check.h"
+#include "common/util.h"
 
 struct addr_attrs {
 	const struct nlattr *address, *local;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report.h"
+#include "report/report.h"
 
 typedef int (*netinfo_prefix_fn)(const struct report_prefix *p, void *userdata);
 

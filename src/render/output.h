@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "render.h"
-#include "report.h"
+#include "render/render.h"
+#include "report/report.h"
 
 #define GRAPH_JSON_VERSION 1
 

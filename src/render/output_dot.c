@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Graphviz DOT: one cluster per network namespace labelled with its containers, process nodes
  * "name (pid)", pseudo nodes outside every cluster, edges labelled with the server port. */
-#include "output.h"
+#include "render/output.h"
 
 /* A DOT double-quoted string: quotes and backslashes escaped, control bytes dropped. */
 static void dot_string(FILE *out, const char *s)

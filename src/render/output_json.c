@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The graph as JSON; the schema is docs/report-schema.md (bump GRAPH_JSON_VERSION on change). */
-#include "jsonw.h"
-#include "output.h"
+#include "common/jsonw.h"
+#include "render/output.h"
 
 static const char *node_kind_name(unsigned kind)
 {

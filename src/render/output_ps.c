@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "output_ps.h"
+#include "render/output_ps.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "jsonw.h"
-#include "render.h"
+#include "common/addr.h"
+#include "common/jsonw.h"
+#include "render/render.h"
 
 #define SHORT_ID_LEN 12
 

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "output.h"
+#include "render/output.h"
 
 int output_format_parse(const char *s, enum output_format *ret)
 {

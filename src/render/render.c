@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "render.h"
+#include "render/render.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/util.h"
 
 /* ---- a small chained hash index over array positions ------------------------------------ */
 

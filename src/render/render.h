@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report.h"
+#include "report/report.h"
 
 enum graph_node_kind {
 	GRAPH_NODE_PROCESS = 0,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "report_json.h"
+#include "report/report_json.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -8,9 +8,9 @@
 #include <sys/socket.h>
 #include <yajl/yajl_tree.h>
 
-#include "addr.h"
-#include "jsonw.h"
-#include "util.h"
+#include "common/addr.h"
+#include "common/jsonw.h"
+#include "common/util.h"
 
 static void write_endpoint(struct jsonw *w, const char *key, const struct report_endpoint *e)
 {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "report.h"
+#include "report/report.h"
 
 #define REPORT_JSON_VERSION 1
 

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "event.h"
+#include "tracker/event.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include "addr.h"
-#include "jsonw.h"
+#include "common/addr.h"
+#include "common/jsonw.h"
 
 int event_decode(const void *data, size_t size, struct ctopo_event *ret)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "tracker.h"
+#include "tracker/tracker.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "event.h"
-#include "log.h"
+#include "tracker/event.h"
+#include "common/log.h"
 #include "tracker.skel.h"
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docker_parse.h"
+#include "containers/docker_parse.h"
 
 struct outcome {
 	size_t events, skipped, bytes;

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "docker_parse.h"
+#include "containers/docker_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

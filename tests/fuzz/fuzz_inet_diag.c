@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "snapshot.h"
+#include "conns/snapshot.h"
 
 static int on_sock(const struct diag_sock *sock, void *userdata)
 {

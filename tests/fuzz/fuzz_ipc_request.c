@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ipc.h"
+#include "daemon/ipc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

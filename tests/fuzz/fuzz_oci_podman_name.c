@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "oci_hook.h"
+#include "hook/oci_hook.h"
 
 /* The id of tests/data/oci/podman.containers.json, so the seeds find it. */
 #define PODMAN_ID "6fbca1aae3c05317dea8c7be0e1b1ffacf931f1cba1390f0f34576d349453d28"

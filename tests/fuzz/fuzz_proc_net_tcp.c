@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "proc_net_tcp.h"
+#include "conns/proc_net_tcp.h"
 
 static int on_sock(const struct proc_tcp_sock *sock, void *userdata)
 {

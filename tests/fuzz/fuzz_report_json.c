@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
-#include "output_ps.h"
-#include "render.h"
-#include "report.h"
-#include "report_json.h"
+#include "render/output.h"
+#include "render/output_ps.h"
+#include "render/render.h"
+#include "report/report.h"
+#include "report/report_json.h"
 
 static FILE *devnull;
 

@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipc.h"
+#include "daemon/ipc.h"
 #include "itest.h"
-#include "report_json.h"
+#include "report/report_json.h"
 
 #define CLIENTS 100
 

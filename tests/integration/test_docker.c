@@ -25,12 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "cgroup.h"
-#include "containers.h"
-#include "docker.h"
+#include "common/addr.h"
+#include "containers/cgroup.h"
+#include "containers/containers.h"
+#include "containers/docker.h"
 #include "itest.h"
-#include "util.h"
+#include "common/util.h"
 
 #define IMAGE "ctopo-test/busybox:1"
 #define PREFIX "ctopo-h4-it-"

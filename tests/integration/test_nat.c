@@ -24,10 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "conntable.h"
+#include "common/addr.h"
+#include "conns/conntable.h"
 #include "itest.h"
-#include "nat.h"
+#include "net/nat.h"
 
 #define NS_SERVER "ctopo-h3-nat-srv"
 #define NS_CLIENT "ctopo-h3-nat-cli"

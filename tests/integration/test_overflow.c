@@ -17,9 +17,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "collector.h"
+#include "conns/collector.h"
 #include "itest.h"
-#include "snapshot.h"
+#include "conns/snapshot.h"
 
 #define NS "ctopo-ovf"
 #define PORT 18950

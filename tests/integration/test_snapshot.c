@@ -20,9 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "conntable.h"
+#include "conns/conntable.h"
 #include "itest.h"
-#include "snapshot.h"
+#include "conns/snapshot.h"
 
 #define NS_SERVER "ctopo-h3-snap-srv"
 #define NS_CLIENT "ctopo-h3-snap-cli"

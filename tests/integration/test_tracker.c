@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "common/addr.h"
 #include "itest.h"
-#include "tracker.h"
+#include "tracker/tracker.h"
 
 #define NS_SERVER "ctopo-trk-srv"
 #define NS_CLIENT "ctopo-trk-cli"

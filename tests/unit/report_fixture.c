@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "addr.h"
+#include "common/addr.h"
 #include "report_fixture.h"
 
 static struct report_endpoint ep(const char *addr, uint16_t port)

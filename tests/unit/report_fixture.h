@@ -5,7 +5,7 @@
 #ifndef CTOPO_REPORT_FIXTURE_H
 #define CTOPO_REPORT_FIXTURE_H
 
-#include "report.h"
+#include "report/report.h"
 
 #define HOST_NS 4026531840u
 #define HOST_MNT 4026531841u

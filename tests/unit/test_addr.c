@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
+#include "common/addr.h"
 
 static void v4_mapped_becomes_ipv4(void **state)
 {

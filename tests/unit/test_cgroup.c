@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "containers/cgroup.h"
 
 #define SRV_ID "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"
 #define CLI_ID "898ddc8b2503f4b401f59cd411173b59810bca6fb51b5b870d0c175da0e7f387"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "conntable.h"
+#include "conns/conntable.h"
 
 #define NETNS_A 4026532001u
 #define NETNS_B 4026532002u

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "containers.h"
-#include "hook_records.h"
+#include "containers/containers.h"
+#include "containers/hook_records.h"
 
 #define SEC 1000000000ull
 #define ID_SRV "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"

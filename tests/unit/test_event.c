@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "event.h"
+#include "tracker/event.h"
 
 /* A close as the kernel writes it: a dual-stack listener's child, so v4-mapped addresses. */
 static struct ctopo_event sample_close(void)

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "proc_net_tcp.h"
-#include "snapshot.h"
+#include "common/addr.h"
+#include "conns/proc_net_tcp.h"
+#include "conns/snapshot.h"
 
 struct diag_list {
 	struct diag_sock v[64];

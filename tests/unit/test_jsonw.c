@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "jsonw.h"
+#include "common/jsonw.h"
 
 static char *render(void (*fn)(struct jsonw *))
 {

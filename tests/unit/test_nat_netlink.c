@@ -16,10 +16,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "conntable.h"
-#include "nat.h"
-#include "proc_net_tcp.h"
+#include "common/addr.h"
+#include "conns/conntable.h"
+#include "net/nat.h"
+#include "conns/proc_net_tcp.h"
 
 #define CLIENT_NETNS 7
 #define SERVER_NETNS 8

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "netinfo.h"
-#include "report.h"
+#include "common/addr.h"
+#include "net/netinfo.h"
+#include "report/report.h"
 
 static bool has_prefix(const struct report_netns *ns, const char *addr, uint8_t len)
 {

@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "oci_hook.h"
-#include "util.h"
+#include "hook/oci_hook.h"
+#include "common/util.h"
 
 static char *read_sample(const char *name, size_t *ret_len)
 {

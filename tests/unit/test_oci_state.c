@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "oci_state.h"
-#include "util.h"
+#include "hook/oci_state.h"
+#include "common/util.h"
 
 static char *make_tmpdir(void)
 {

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "addr.h"
-#include "proc_net_tcp.h"
+#include "common/addr.h"
+#include "conns/proc_net_tcp.h"
 
 struct sock_list {
 	struct proc_tcp_sock v[64];

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
-#include "output_ps.h"
+#include "render/output_ps.h"
 #include "report_fixture.h"
 
 /* the groups of tests/data/ps/ps.txt: api, db, frontend, job (stopped), sidecar, host */

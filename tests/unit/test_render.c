@@ -14,10 +14,10 @@
 #include <sys/socket.h>
 #include <yajl/yajl_tree.h>
 
-#include "addr.h"
-#include "output.h"
-#include "render.h"
-#include "report.h"
+#include "common/addr.h"
+#include "render/output.h"
+#include "render/render.h"
+#include "report/report.h"
 #include "report_fixture.h"
 
 static const struct graph_node *node_by_id(const struct graph *g, const char *id)

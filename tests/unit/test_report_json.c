@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
-#include "render.h"
+#include "render/output.h"
+#include "render/render.h"
 #include "report_fixture.h"
-#include "report_json.h"
+#include "report/report_json.h"
 
 static char *to_json(const struct report *r, size_t *len)
 {
