@@ -49,7 +49,8 @@ static int enter_netns(const char *path)
 /* In the child: listen, then connect and accept one by one (the accept queue never fills). */
 static int open_connections(const char *netns, int port, int conns)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct rlimit rl;
 	int lfd, one = 1, r;
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "seconds", required_argument, NULL, 's' },
-		{}
+		{},
 	};
 	struct sigaction sa = { .sa_handler = on_stop };
 	int port = 18801, seconds = 900, conns, n_ns, c, ready_pipe[2], failed = 0;
@@ -103,9 +104,14 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "p:s:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': port = atoi(optarg); break;
-		case 's': seconds = atoi(optarg); break;
-		default: goto usage;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 's':
+			seconds = atoi(optarg);
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (argc - optind < 2)

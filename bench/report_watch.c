@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "daemon/ipc.h"
 #include "report/report.h"
 #include "report/report_json.h"
-#include "common/util.h"
 
 #define MAX_REPORTS 4096
 

@@ -60,7 +60,8 @@ static int enter_netns(const char *path)
 
 static int listen_on(uint16_t port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
@@ -99,7 +100,8 @@ static void run_server(int listen_fd, int out_fd)
 
 static void run_client(uint16_t port, double deadline, int out_fd)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct client_result res = { 0 };
 
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "clients", required_argument, NULL, 'c' },
 		{ "seconds", required_argument, NULL, 's' },
-		{}
+		{},
 	};
 	const char *netns = NULL;
 	int port = 18800, clients = 1, c, listen_fd, server_pipe[2], client_pipe[2];
@@ -139,10 +141,18 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "n:p:c:s:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': netns = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'c': clients = atoi(optarg); break;
-		case 's': seconds = atof(optarg); break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'c':
+			clients = atoi(optarg);
+			break;
+		case 's':
+			seconds = atof(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: storm [--netns PATH] [--port PORT] [--clients N] [--seconds S]\n");
 			return 2;

@@ -15,11 +15,11 @@
 #include <time.h>
 
 #include "common/addr.h"
+#include "common/util.h"
 #include "render/output.h"
 #include "render/render.h"
 #include "report/report.h"
 #include "report/report_json.h"
-#include "common/util.h"
 
 #define HOST_NS 4026531840u
 #define HOST_MNT 4026531841u
@@ -73,9 +73,16 @@ static int add_prefix(struct report *r, uint32_t netns, const char *addr, uint8_
 static int add_conn(struct report *r, unsigned container, uint8_t dir, uint8_t state, struct report_endpoint local,
 		    struct report_endpoint remote, double t)
 {
-	struct report_conn c = { .netns = NS_BASE + container, .mntns = MNT_BASE + container,
-				 .pid = 10000 + container, .direction = dir, .state = state, .local = local,
-				 .remote = remote, .peer_local = remote, .peer_remote = local, .first_seen = t,
+	struct report_conn c = { .netns = NS_BASE + container,
+				 .mntns = MNT_BASE + container,
+				 .pid = 10000 + container,
+				 .direction = dir,
+				 .state = state,
+				 .local = local,
+				 .remote = remote,
+				 .peer_local = remote,
+				 .peer_remote = local,
+				 .first_seen = t,
 				 .last_seen = t + 1 };
 
 	snprintf(c.comm, sizeof(c.comm), dir == REPORT_DIR_OUTBOUND ? "client%u" : "server%u", container % 100);
@@ -105,8 +112,9 @@ static struct report *make_report(size_t n, unsigned *ret_containers)
 	err |= add_prefix(r, HOST_NS, "192.168.1.10", 24);
 	err |= add_prefix(r, HOST_NS, "172.18.0.1", 16);
 	for (unsigned i = 0; i < n_containers && !err; i++) {
-		struct report_container c = { .pid = 10000 + i, .netns = NS_BASE + i, .mntns = MNT_BASE + i,
-					      .running = true };
+		struct report_container c = {
+			.pid = 10000 + i, .netns = NS_BASE + i, .mntns = MNT_BASE + i, .running = true
+		};
 		struct report_endpoint self = container_endpoint(i, 0);
 		char a[48];
 
@@ -119,8 +127,8 @@ static struct report *make_report(size_t n, unsigned *ret_containers)
 		addr_format(self.family, self.addr, a, sizeof(a));
 		err |= add_prefix(r, NS_BASE + i, a, 16);
 		if (r->n_conns < n)
-			err |= add_conn(r, i, REPORT_DIR_LISTEN, REPORT_STATE_LISTEN, container_endpoint(i, SERVICE_PORT),
-					endpoint("0.0.0.0", 0), t);
+			err |= add_conn(r, i, REPORT_DIR_LISTEN, REPORT_STATE_LISTEN,
+					container_endpoint(i, SERVICE_PORT), endpoint("0.0.0.0", 0), t);
 	}
 	for (unsigned k = 0; r->n_conns < n && !err; k++) {
 		unsigned a, b, kind;
@@ -138,8 +146,8 @@ static struct report *make_report(size_t n, unsigned *ret_containers)
 			err |= add_conn(r, b, REPORT_DIR_INBOUND, state, container_endpoint(b, SERVICE_PORT),
 					container_endpoint(a, eport), t);
 		} else if (kind <= 8) {
-			err |= add_conn(r, a, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, container_endpoint(a, eport),
-					endpoint("93.184.216.34", 443), t);
+			err |= add_conn(r, a, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED,
+					container_endpoint(a, eport), endpoint("93.184.216.34", 443), t);
 		} else {
 			err |= add_conn(r, a, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED,
 					container_endpoint(a, SERVICE_PORT), endpoint("198.51.100.7", eport), t);
@@ -278,8 +286,8 @@ int main(int argc, char **argv)
 			med[k] = samples[k * runs + runs / 2];
 		}
 		qsort(total, (size_t)runs, sizeof(double), cmp_double);
-		printf("| %zu | %u | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu | %zu |\n", rep->n_conns, n_containers,
-		       med[STEP_RENDER], med[STEP_GRAPH_JSON], total[runs / 2], med[STEP_GRAPH_DOT],
+		printf("| %zu | %u | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %zu | %zu |\n", rep->n_conns,
+		       n_containers, med[STEP_RENDER], med[STEP_GRAPH_JSON], total[runs / 2], med[STEP_GRAPH_DOT],
 		       med[STEP_REPORT_WRITE], med[STEP_REPORT_PARSE], sz.graph_json, sz.report_json);
 		fflush(stdout);
 		report_free(rep);

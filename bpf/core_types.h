@@ -61,7 +61,7 @@ struct in6_addr {
 };
 
 struct sock_common {
-	__be32 skc_daddr;     /* in anonymous unions in the kernel; CO-RE finds them by name */
+	__be32 skc_daddr; /* in anonymous unions in the kernel; CO-RE finds them by name */
 	__be32 skc_rcv_saddr;
 	__be16 skc_dport;
 	__u16 skc_num;

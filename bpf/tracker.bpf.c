@@ -113,8 +113,7 @@ static __always_inline void read_tuple(struct ctopo_event *ev, struct sock *sk)
 /* The tuple as the tracepoint recorded it: at CLOSE the socket may already have given up
  * its local port, the tracepoint's copy has not. */
 static __always_inline void read_tracepoint_tuple(struct ctopo_event *ev,
-						  struct trace_event_raw_inet_sock_set_state *ctx,
-						  struct sock *sk)
+						  struct trace_event_raw_inet_sock_set_state *ctx, struct sock *sk)
 {
 	ev->family = BPF_CORE_READ(ctx, family);
 	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);

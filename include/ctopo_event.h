@@ -32,16 +32,16 @@ struct ctopo_event {
 	__u64 duration_ns;    /* close and connect_failed: since the first state change seen */
 	__u32 pid;            /* tgid; 0 when unknown (socket predates the tracker) */
 	__u32 tid;
-	__u32 netns;          /* network namespace inode, read from the socket */
-	__u32 mntns;          /* mount namespace inode of the process; 0 when unknown */
-	__u8 saddr[16];       /* this socket's end; IPv4 in the first 4 bytes; network byte order */
-	__u8 daddr[16];       /* the peer */
-	__u16 sport;          /* host byte order */
+	__u32 netns;    /* network namespace inode, read from the socket */
+	__u32 mntns;    /* mount namespace inode of the process; 0 when unknown */
+	__u8 saddr[16]; /* this socket's end; IPv4 in the first 4 bytes; network byte order */
+	__u8 daddr[16]; /* the peer */
+	__u16 sport;    /* host byte order */
 	__u16 dport;
-	__u16 family;         /* AF_INET or AF_INET6 */
-	__u8 type;            /* enum ctopo_event_type */
-	__u8 direction;       /* enum ctopo_direction */
-	__s32 error;          /* connect_failed: sk_err (e.g. ECONNREFUSED), else 0 */
+	__u16 family;   /* AF_INET or AF_INET6 */
+	__u8 type;      /* enum ctopo_event_type */
+	__u8 direction; /* enum ctopo_direction */
+	__s32 error;    /* connect_failed: sk_err (e.g. ECONNREFUSED), else 0 */
 	char comm[CTOPO_COMM_LEN];
 };
 

@@ -24,8 +24,9 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: ctopo COMMAND [OPTIONS]\n\n"
-		     "Which process in which container talks to which, right now.\n\nCommands:\n");
+	fprintf(out,
+		"Usage: ctopo COMMAND [OPTIONS]\n\n"
+		"Which process in which container talks to which, right now.\n\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "  %-10s %s\n", "version", "print the version");

@@ -12,17 +12,17 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "common/addr.h"
 #include "cli/cli.h"
-#include "conns/collector.h"
-#include "conns/conntable.h"
-#include "tracker/event.h"
+#include "common/addr.h"
 #include "common/jsonw.h"
 #include "common/log.h"
-#include "net/nat.h"
-#include "conns/snapshot.h"
-#include "tracker/tracker.h"
 #include "common/util.h"
+#include "conns/collector.h"
+#include "conns/conntable.h"
+#include "conns/snapshot.h"
+#include "net/nat.h"
+#include "tracker/event.h"
+#include "tracker/tracker.h"
 
 #define MAX_POLL_FDS 1024
 
@@ -87,10 +87,14 @@ static void format_endpoint(uint16_t family, const uint8_t addr[16], uint16_t po
 static const char *source_name(unsigned source)
 {
 	switch (source) {
-	case CONN_SRC_EVENT: return "ebpf";
-	case CONN_SRC_SOCK_DIAG: return "sock_diag";
-	case CONN_SRC_PROC: return "proc";
-	default: return "?";
+	case CONN_SRC_EVENT:
+		return "ebpf";
+	case CONN_SRC_SOCK_DIAG:
+		return "sock_diag";
+	case CONN_SRC_PROC:
+		return "proc";
+	default:
+		return "?";
 	}
 }
 
@@ -109,8 +113,8 @@ static const char *nat_kind(const struct nat_translation *x)
 
 static void print_table_header(FILE *out)
 {
-	fprintf(out, "%-10s %7s %-15s %-9s %-11s %-28s %-28s %s\n", "NETNS", "PID", "COMM", "DIR", "STATE",
-		"LOCAL", "REMOTE", "NAT (REMOTE -> TRANSLATED)");
+	fprintf(out, "%-10s %7s %-15s %-9s %-11s %-28s %-28s %s\n", "NETNS", "PID", "COMM", "DIR", "STATE", "LOCAL",
+		"REMOTE", "NAT (REMOTE -> TRANSLATED)");
 }
 
 static void print_table_row(FILE *out, const struct conn *c, const struct nat *nat)
@@ -129,10 +133,8 @@ static void print_table_row(FILE *out, const struct conn *c, const struct nat *n
 		format_endpoint(x.peer.family, x.peer.addr, x.peer.port, peer, sizeof(peer));
 		snprintf(natcol, sizeof(natcol), "%s -> %s (%s)", remote, peer, nat_kind(&x));
 	}
-	fprintf(out, "%-10u %7u %-15s %-9s %-11s %-28s %-28s %s\n", c->key.netns, c->pid,
-		c->pid ? c->comm : "?", conn_direction_name(c->direction),
-		state_label(c),
-		local, remote, natcol);
+	fprintf(out, "%-10u %7u %-15s %-9s %-11s %-28s %-28s %s\n", c->key.netns, c->pid, c->pid ? c->comm : "?",
+		conn_direction_name(c->direction), state_label(c), local, remote, natcol);
 }
 
 static void json_endpoint(struct jsonw *w, const char *key, uint16_t family, const uint8_t addr[16], uint16_t port)
@@ -203,7 +205,7 @@ static void print_json_conn(struct jsonw *w, const struct conn *c, const struct 
 }
 
 struct report_extra {
-	const char *mode;             /* "ebpf", "sock_diag", "proc" */
+	const char *mode; /* "ebpf", "sock_diag", "proc" */
 	const struct tracker_stats *tracker;
 	const struct nat *nat;
 };
@@ -281,8 +283,9 @@ static struct nat *open_nat(const struct conns_options *o, bool subscribe)
 static int take_snapshot(const struct conns_options *o, struct conntable *t, enum snapshot_source source,
 			 bool listeners_only, FILE *raw)
 {
-	struct snapshot_options so = { .source = source, .listeners_only = listeners_only,
-				       .only_netns = o->only_netns, .raw_dump = raw };
+	struct snapshot_options so = {
+		.source = source, .listeners_only = listeners_only, .only_netns = o->only_netns, .raw_dump = raw
+	};
 	struct snapshot_stats st;
 	int r;
 
@@ -341,8 +344,11 @@ static uint64_t ms_until(uint64_t deadline_ns)
 
 static int conns_watch(const struct conns_options *o)
 {
-	struct collector_options co = { .no_ebpf = o->no_ebpf, .fall_back = true, .only_netns = o->only_netns,
-					.max_entries = o->max_entries, .tracker = o->tracker };
+	struct collector_options co = { .no_ebpf = o->no_ebpf,
+					.fall_back = true,
+					.only_netns = o->only_netns,
+					.max_entries = o->max_entries,
+					.tracker = o->tracker };
 	struct collector *col = NULL;
 	struct collector_stats cs;
 	struct nat *nat = NULL;
@@ -399,7 +405,8 @@ static int conns_watch(const struct conns_options *o)
 			goto out;
 		}
 		collector_get_stats(col, &cs);
-		print_report(o, &rep, &(struct report_extra){ cs.ebpf ? "ebpf" : "proc", cs.ebpf ? &cs.tracker : NULL, nat });
+		print_report(o, &rep,
+			     &(struct report_extra){ cs.ebpf ? "ebpf" : "proc", cs.ebpf ? &cs.tracker : NULL, nat });
 		conn_report_free(&rep);
 		if (ferror(stdout))
 			break; /* the reader went away */
@@ -430,7 +437,7 @@ int cmd_conns(int argc, char **argv)
 		{ "save-diag", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	struct conns_options o = { 0 };
 	struct sigaction sa = { .sa_handler = on_stop_signal };
@@ -492,8 +499,9 @@ int cmd_conns(int argc, char **argv)
 		return 2;
 	}
 	if (geteuid() != 0)
-		log_warning("not running as root: other users' processes and namespaces will be missing; "
-			    "run ctopo as root");
+		log_warning(
+			"not running as root: other users' processes and namespaces will be missing; "
+			"run ctopo as root");
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

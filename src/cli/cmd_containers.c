@@ -7,13 +7,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/addr.h"
 #include "cli/cli.h"
-#include "containers/containers.h"
-#include "containers/docker.h"
+#include "common/addr.h"
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "containers/containers.h"
+#include "containers/docker.h"
 
 #define CONTAINERS_DEFAULT_TIMEOUT_MS 10000
 
@@ -31,7 +31,8 @@ static void containers_usage(FILE *out)
 		"Options:\n"
 		"  -j, --json              one JSON object: {\"docker\": {...}, \"containers\": [...]}\n"
 		"  -H, --docker-host URL   the Docker Engine's socket, unix:///PATH (default: $DOCKER_HOST,\n"
-		"                          else " DOCKER_DEFAULT_HOST ")\n"
+		"                          else " DOCKER_DEFAULT_HOST
+		")\n"
 		"  -v, --verbose           debug messages (every API request's outcome)\n"
 		"  -h, --help              this text\n"
 		"\n"
@@ -116,7 +117,8 @@ static void print_table(const struct containers *reg, const struct container **v
 
 static void print_json_container(struct jsonw *w, const struct containers *reg, const struct container *c)
 {
-	const struct container *peer = c->shares_netns_with[0] ? containers_find_by_id(reg, c->shares_netns_with) : NULL;
+	const struct container *peer =
+		c->shares_netns_with[0] ? containers_find_by_id(reg, c->shares_netns_with) : NULL;
 	char t[48], a[ADDR_STRLEN];
 
 	jsonw_object_begin(w);
@@ -189,7 +191,7 @@ int cmd_containers(int argc, char **argv)
 		{ "docker-host", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	struct docker_client_options opts = { .watch_events = false };
 	_cleanup_free_ const struct container **sorted = NULL;

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "daemon/daemon.h"
 #include "daemon/ipc.h"
-#include "common/log.h"
 #include "hook/oci_state.h"
-#include "common/util.h"
 
 static void daemon_usage(FILE *out)
 {
@@ -21,10 +21,12 @@ static void daemon_usage(FILE *out)
 		"unix socket to `ctopo ps`, `ctopo graph` and `ctopo stats`. Runs until SIGTERM or SIGINT.\n"
 		"\n"
 		"Options:\n"
-		"  -s, --socket PATH        the socket to serve (default " IPC_DEFAULT_SOCKET ", mode 0660,\n"
+		"  -s, --socket PATH        the socket to serve (default " IPC_DEFAULT_SOCKET
+		", mode 0660,\n"
 		"                           group ctopo when that group exists)\n"
 		"  -i, --interval SECONDS   seconds between reports (default 3; fractions allowed)\n"
-		"      --state-dir DIR      the OCI hook's records (default " OCI_STATE_DEFAULT_DIR ")\n"
+		"      --state-dir DIR      the OCI hook's records (default " OCI_STATE_DEFAULT_DIR
+		")\n"
 		"      --docker-host URL    unix:///PATH of the Docker Engine (default: $DOCKER_HOST, else\n"
 		"                           unix:///var/run/docker.sock)\n"
 		"      --no-docker          do not ask Docker for names\n"
@@ -46,8 +48,17 @@ static void daemon_usage(FILE *out)
 
 int cmd_daemon(int argc, char **argv)
 {
-	enum { OPT_STATE_DIR = 256, OPT_DOCKER_HOST, OPT_NO_DOCKER, OPT_NO_EBPF, OPT_RETENTION, OPT_MAX_CONNS,
-	       OPT_RINGBUF, OPT_BTF, OPT_SYSLOG };
+	enum {
+		OPT_STATE_DIR = 256,
+		OPT_DOCKER_HOST,
+		OPT_NO_DOCKER,
+		OPT_NO_EBPF,
+		OPT_RETENTION,
+		OPT_MAX_CONNS,
+		OPT_RINGBUF,
+		OPT_BTF,
+		OPT_SYSLOG
+	};
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -62,10 +73,12 @@ int cmd_daemon(int argc, char **argv)
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
-	struct daemon_options o = { .socket_path = IPC_DEFAULT_SOCKET, .state_dir = OCI_STATE_DEFAULT_DIR,
-				    .interval_ms = 3000, .retention_ms = 300000 };
+	struct daemon_options o = { .socket_path = IPC_DEFAULT_SOCKET,
+				    .state_dir = OCI_STATE_DEFAULT_DIR,
+				    .interval_ms = 3000,
+				    .retention_ms = 300000 };
 	unsigned long long v;
 	double seconds;
 	char *end;

@@ -6,10 +6,10 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/util.h"
+#include "daemon/report_source.h"
 #include "render/output.h"
 #include "render/render.h"
-#include "daemon/report_source.h"
-#include "common/util.h"
 
 static void graph_usage(FILE *out)
 {
@@ -24,8 +24,7 @@ static void graph_usage(FILE *out)
 		"Options:\n"
 		"  -f, --format FORMAT       text (default), json (docs/report-schema.md) or dot (Graphviz)\n"
 		"  -n, --netns INODE         only this network namespace and its peers\n"
-		"  -c, --container NAME|ID   only this container's processes and their peers\n"
-		REPORT_SOURCE_USAGE
+		"  -c, --container NAME|ID   only this container's processes and their peers\n" REPORT_SOURCE_USAGE
 		"  -v, --verbose             debug messages\n"
 		"\n"
 		"Examples:\n"
@@ -43,7 +42,7 @@ int cmd_graph(int argc, char **argv)
 		REPORT_SOURCE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	struct report_source_options src = { 0 };
 	struct render_filter filter = { 0 };
@@ -70,9 +69,15 @@ int cmd_graph(int argc, char **argv)
 			filter.by_netns = true;
 			filter.netns = v;
 			break;
-		case 'c': filter.container = optarg; break;
-		case 'v': log_set_max_level(LOG_DEBUG); break;
-		case 'h': graph_usage(stdout); return 0;
+		case 'c':
+			filter.container = optarg;
+			break;
+		case 'v':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'h':
+			graph_usage(stdout);
+			return 0;
 		default:
 			if (report_source_option(&src, c, optarg))
 				break;

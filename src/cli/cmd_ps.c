@@ -26,8 +26,7 @@ static void ps_usage(FILE *out)
 		"  -a, --all                 containers without connections and stopped ones too\n"
 		"  -j, --json                JSON (schema: docs/ps-schema.md)\n"
 		"  -c, --container NAME|ID   only this container\n"
-		"      --no-trunc            full container ids\n"
-		REPORT_SOURCE_USAGE
+		"      --no-trunc            full container ids\n" REPORT_SOURCE_USAGE
 		"  -v, --verbose             debug messages\n"
 		"\n"
 		"Examples:\n"
@@ -36,8 +35,7 @@ static void ps_usage(FILE *out)
 }
 
 /* An empty table says what was looked at and why nothing is in it, never a bare empty line. */
-static void explain_nothing_shown(const struct report *rep, const struct report_source_options *src,
-				  bool from_daemon)
+static void explain_nothing_shown(const struct report *rep, const struct report_source_options *src, bool from_daemon)
 {
 	size_t listeners = 0;
 
@@ -52,7 +50,8 @@ static void explain_nothing_shown(const struct report *rep, const struct report_
 		printf("Containers are named by the Docker Engine (%s%s) and by ctopo-oci-hook's records (%s); "
 		       "neither knows one.\n",
 		       src->no_docker ? "not asked: --no-docker" : "asked at ",
-		       src->no_docker ? "" : (src->docker_host ? src->docker_host : "$DOCKER_HOST or " DOCKER_DEFAULT_HOST),
+		       src->no_docker ? ""
+				      : (src->docker_host ? src->docker_host : "$DOCKER_HOST or " DOCKER_DEFAULT_HOST),
 		       src->state_dir ? src->state_dir : OCI_STATE_DEFAULT_DIR);
 	else
 		printf("Every container known has no connection; `ctopo ps -a` lists them anyway.\n");
@@ -69,7 +68,7 @@ int cmd_ps(int argc, char **argv)
 		REPORT_SOURCE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	struct report_source_options src = { 0 };
 	struct ps_options po = { 0 };
@@ -79,12 +78,24 @@ int cmd_ps(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "ajc:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'a': po.all = true; break;
-		case 'j': json = true; break;
-		case 'c': po.container = optarg; break;
-		case OPT_NO_TRUNC: po.no_trunc = true; break;
-		case 'v': log_set_max_level(LOG_DEBUG); break;
-		case 'h': ps_usage(stdout); return 0;
+		case 'a':
+			po.all = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			po.container = optarg;
+			break;
+		case OPT_NO_TRUNC:
+			po.no_trunc = true;
+			break;
+		case 'v':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'h':
+			ps_usage(stdout);
+			return 0;
 		default:
 			if (report_source_option(&src, c, optarg))
 				break;

@@ -7,15 +7,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "daemon/ipc.h"
 #include "common/log.h"
+#include "daemon/ipc.h"
 
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	const char *path = IPC_DEFAULT_SOCKET;
 	char *buf = NULL;
@@ -43,8 +43,8 @@ int cmd_stats(int argc, char **argv)
 		return 1;
 	}
 	if (r < 0) {
-		log_error("the daemon at %s: %s", path, r == -EACCES ? "permission denied (root or group ctopo)"
-								      : strerror(-r));
+		log_error("the daemon at %s: %s", path,
+			  r == -EACCES ? "permission denied (root or group ctopo)" : strerror(-r));
 		return 1;
 	}
 	fwrite(buf, 1, len, stdout);

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "tracker/event.h"
 #include "common/log.h"
-#include "tracker/tracker.h"
 #include "common/util.h"
+#include "tracker/event.h"
+#include "tracker/tracker.h"
 
 struct trace_filter {
 	bool json;
@@ -82,7 +82,7 @@ int cmd_trace(int argc, char **argv)
 		{ "btf", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{}
+		{},
 	};
 	struct tracker_options opts = { 0 };
 	struct trace_filter filter = { 0 };
@@ -155,8 +155,8 @@ int cmd_trace(int argc, char **argv)
 	}
 	tracker_poll(t, 0); /* what was already in the ring buffer still counts */
 	if (tracker_read_stats(t, &stats) == 0)
-		fprintf(stderr, "ctopo: %llu events, %llu lost (ring buffer full)\n",
-			(unsigned long long)stats.events, (unsigned long long)stats.lost);
+		fprintf(stderr, "ctopo: %llu events, %llu lost (ring buffer full)\n", (unsigned long long)stats.events,
+			(unsigned long long)stats.lost);
 	tracker_free(t);
 	return r < 0 ? 1 : 0;
 }

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ADDR_STRLEN 46      /* INET6_ADDRSTRLEN */
-#define ENDPOINT_STRLEN 56  /* "[" addr "]:" port */
+#define ADDR_STRLEN 46     /* INET6_ADDRSTRLEN */
+#define ENDPOINT_STRLEN 56 /* "[" addr "]:" port */
 
 /* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) becomes AF_INET a.b.c.d in the first 4 bytes,
  * so a dual-stack socket and a plain IPv4 one name the same peer the same way. */

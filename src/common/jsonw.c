@@ -36,10 +36,22 @@ static void pop(struct jsonw *w, char c)
 		w->depth--;
 }
 
-void jsonw_object_begin(struct jsonw *w) { push(w, '{'); }
-void jsonw_object_end(struct jsonw *w) { pop(w, '}'); }
-void jsonw_array_begin(struct jsonw *w) { push(w, '['); }
-void jsonw_array_end(struct jsonw *w) { pop(w, ']'); }
+void jsonw_object_begin(struct jsonw *w)
+{
+	push(w, '{');
+}
+void jsonw_object_end(struct jsonw *w)
+{
+	pop(w, '}');
+}
+void jsonw_array_begin(struct jsonw *w)
+{
+	push(w, '[');
+}
+void jsonw_array_end(struct jsonw *w)
+{
+	pop(w, ']');
+}
 
 /* Length of the well-formed UTF-8 sequence at s (at most n bytes, stopping at NUL), or 0.
  * Overlong forms, surrogates and code points past U+10FFFF are not well-formed. */
@@ -63,7 +75,8 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
 			return 0;
 		cp = (cp << 6) | (s[i] & 0x3f);
 	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
 		return 0;
 	return len;
 }

@@ -17,12 +17,12 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
 /* Log at level with errno set to -err (so %m names it), and return err (negative). */
-#define log_errno(level, err, ...)              \
-	({                                      \
-		int _e = (err);                 \
-		errno = _e < 0 ? -_e : _e;      \
-		log_msg((level), __VA_ARGS__);  \
-		_e < 0 ? _e : -_e;              \
+#define log_errno(level, err, ...)             \
+	({                                     \
+		int _e = (err);                \
+		errno = _e < 0 ? -_e : _e;     \
+		log_msg((level), __VA_ARGS__); \
+		_e < 0 ? _e : -_e;             \
 	})
 #define log_error_errno(err, ...) log_errno(LOG_ERR, err, __VA_ARGS__)
 #define log_debug_errno(err, ...) log_errno(LOG_DEBUG, err, __VA_ARGS__)

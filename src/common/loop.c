@@ -16,7 +16,7 @@ struct watch {
 	int fd;
 	loop_fd_fn fn;
 	void *userdata;
-	bool owned;          /* timer and signal fds: the loop closes them */
+	bool owned; /* timer and signal fds: the loop closes them */
 	struct watch *next;
 };
 

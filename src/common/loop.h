@@ -17,7 +17,7 @@ void loop_free(struct loop *l);
 
 int loop_add(struct loop *l, int fd, uint32_t events, loop_fd_fn fn, void *userdata);
 int loop_modify(struct loop *l, int fd, uint32_t events);
-int loop_remove(struct loop *l, int fd);   /* before closing fd */
+int loop_remove(struct loop *l, int fd); /* before closing fd */
 
 /* A periodic timer (timerfd, CLOCK_MONOTONIC); returns the timer's fd or -errno. */
 int loop_add_timer(struct loop *l, uint64_t interval_ms, loop_fd_fn fn, void *userdata);

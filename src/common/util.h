@@ -33,11 +33,11 @@ static inline void fclosep(FILE **f)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Hand ownership out of a cleanup variable: the variable is left NULL. */
-#define TAKE_PTR(p)                        \
-	({                                 \
+#define TAKE_PTR(p)                         \
+	({                                  \
 		__typeof__(p) _taken = (p); \
-		(p) = NULL;                \
-		_taken;                    \
+		(p) = NULL;                 \
+		_taken;                     \
 	})
 
 #define TAKE_FD(fd)                \

@@ -50,7 +50,8 @@ static int sink_event(const struct ctopo_event *ev, void *userdata)
 static int take_snapshot(struct collector *c, bool listeners_only)
 {
 	struct snapshot_options so = { .source = c->tracker ? SNAPSHOT_SOCK_DIAG : SNAPSHOT_PROC,
-				       .listeners_only = listeners_only, .only_netns = c->opts.only_netns };
+				       .listeners_only = listeners_only,
+				       .only_netns = c->opts.only_netns };
 	struct snapshot_stats st;
 	int r = snapshot_take(c->table, &so, &st);
 
@@ -85,8 +86,9 @@ int collector_new(const struct collector_options *o, struct collector **ret)
 		if (r < 0 && !o->fall_back)
 			goto fail;
 		if (r < 0)
-			log_warning("falling back to polling /proc/PID/net/tcp each interval: connections "
-				    "shorter than an interval will not be seen");
+			log_warning(
+				"falling back to polling /proc/PID/net/tcp each interval: connections "
+				"shorter than an interval will not be seen");
 	}
 	r = take_snapshot(c, false);
 	if (r < 0)
@@ -158,8 +160,7 @@ int collector_take_report(struct collector *c, struct conn_report *ret)
 
 void collector_get_stats(struct collector *c, struct collector_stats *ret)
 {
-	*ret = (struct collector_stats){ .ebpf = c->tracker != NULL, .resyncs = c->resyncs,
-					 .snapshots = c->snapshots };
+	*ret = (struct collector_stats){ .ebpf = c->tracker != NULL, .resyncs = c->resyncs, .snapshots = c->snapshots };
 	if (c->tracker)
 		tracker_read_stats(c->tracker, &ret->tracker);
 	conntable_get_stats(c->table, &ret->table);

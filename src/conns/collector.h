@@ -14,18 +14,18 @@
 #include "tracker/tracker.h"
 
 struct collector_options {
-	bool no_ebpf;                   /* poll /proc/PID/net/tcp instead of the tracker */
-	bool fall_back;                 /* when the tracker cannot load, poll rather than fail */
-	uint32_t only_netns;            /* 0: every namespace */
-	size_t max_entries;             /* connection table bound; 0: its default */
+	bool no_ebpf;        /* poll /proc/PID/net/tcp instead of the tracker */
+	bool fall_back;      /* when the tracker cannot load, poll rather than fail */
+	uint32_t only_netns; /* 0: every namespace */
+	size_t max_entries;  /* connection table bound; 0: its default */
 	struct tracker_options tracker;
 };
 
 struct collector_stats {
-	bool ebpf;                      /* the tracker runs (else: /proc polling) */
+	bool ebpf; /* the tracker runs (else: /proc polling) */
 	struct tracker_stats tracker;
 	struct conntable_stats table;
-	uint64_t resyncs;               /* full snapshots taken because events were lost */
+	uint64_t resyncs; /* full snapshots taken because events were lost */
 	uint64_t snapshots;
 };
 

@@ -22,7 +22,7 @@ struct conn_node {
 	struct conn_node *age_prev, *age_next;
 	uint64_t snapshot_ns; /* when a snapshot last saw this socket open; 0: never */
 	uint32_t sync_gen;
-	bool retired;         /* closed, its tuple reused: out of the hash, waiting for the report */
+	bool retired; /* closed, its tuple reused: out of the hash, waiting for the report */
 };
 
 struct age_list {
@@ -53,20 +53,28 @@ uint64_t conn_now_ns(void)
 const char *conn_direction_name(unsigned direction)
 {
 	switch (direction) {
-	case CONN_DIR_OUTBOUND: return "outbound";
-	case CONN_DIR_INBOUND: return "inbound";
-	case CONN_DIR_LISTENING: return "listening";
-	default: return "unknown";
+	case CONN_DIR_OUTBOUND:
+		return "outbound";
+	case CONN_DIR_INBOUND:
+		return "inbound";
+	case CONN_DIR_LISTENING:
+		return "listening";
+	default:
+		return "unknown";
 	}
 }
 
 const char *conn_state_name(unsigned state)
 {
 	switch (state) {
-	case CONN_ESTABLISHED: return "established";
-	case CONN_CLOSED: return "closed";
-	case CONN_FAILED: return "failed";
-	default: return "?";
+	case CONN_ESTABLISHED:
+		return "established";
+	case CONN_CLOSED:
+		return "closed";
+	case CONN_FAILED:
+		return "failed";
+	default:
+		return "?";
 	}
 }
 
@@ -372,8 +380,7 @@ static int apply_open(struct conntable *t, struct conn_node *n, const struct con
 	return 0;
 }
 
-static int apply_end(struct conntable *t, struct conn_node *n, const struct conn_key *key,
-		     const struct ctopo_event *ev)
+static int apply_end(struct conntable *t, struct conn_node *n, const struct conn_key *key, const struct ctopo_event *ev)
 {
 	uint8_t state = ev->type == CTOPO_EV_CLOSE ? CONN_CLOSED : CONN_FAILED;
 

@@ -22,32 +22,32 @@ enum conn_direction {
 enum conn_state {
 	CONN_ESTABLISHED = 0, /* open (for a listener: listening) */
 	CONN_CLOSED = 1,
-	CONN_FAILED = 2,      /* connect() that never got established */
+	CONN_FAILED = 2, /* connect() that never got established */
 };
 
 /* Where the entry's information last came from. */
 enum conn_source {
-	CONN_SRC_EVENT = 0,    /* the BPF tracker */
+	CONN_SRC_EVENT = 0, /* the BPF tracker */
 	CONN_SRC_SOCK_DIAG = 1,
-	CONN_SRC_PROC = 2,     /* /proc/PID/net/tcp{,6} */
+	CONN_SRC_PROC = 2, /* /proc/PID/net/tcp{,6} */
 };
 
 struct conn_key {
 	uint32_t netns;
-	uint16_t family;        /* AF_INET or AF_INET6; v4-mapped IPv6 is stored as AF_INET */
+	uint16_t family; /* AF_INET or AF_INET6; v4-mapped IPv6 is stored as AF_INET */
 	uint16_t local_port;
 	uint16_t remote_port;
-	uint16_t pad;           /* always 0: keys are hashed and compared as bytes */
+	uint16_t pad; /* always 0: keys are hashed and compared as bytes */
 	uint8_t local_addr[16];
 	uint8_t remote_addr[16];
 };
 
 struct conn {
 	struct conn_key key;
-	uint32_t pid;           /* 0: unknown (no process holds it, or it predates us) */
+	uint32_t pid; /* 0: unknown (no process holds it, or it predates us) */
 	uint32_t mntns;
 	uint64_t cgroup_id;
-	uint64_t inode;         /* socket inode when a snapshot saw it; 0 otherwise */
+	uint64_t inode; /* socket inode when a snapshot saw it; 0 otherwise */
 	char comm[CTOPO_COMM_LEN];
 	uint8_t direction;      /* enum conn_direction */
 	uint8_t state;          /* enum conn_state */
@@ -55,27 +55,27 @@ struct conn {
 	int32_t error;          /* failed: the errno the connect ended with */
 	uint64_t first_seen_ns; /* CLOCK_MONOTONIC */
 	uint64_t last_seen_ns;
-	uint64_t bytes_sent;    /* closed (from the tracker) only */
+	uint64_t bytes_sent; /* closed (from the tracker) only */
 	uint64_t bytes_received;
-	uint64_t duration_ns;   /* closed/failed only */
+	uint64_t duration_ns; /* closed/failed only */
 };
 
 struct conntable_stats {
-	uint64_t entries;          /* now in the table */
+	uint64_t entries; /* now in the table */
 	uint64_t max_entries;
-	uint64_t inserted;         /* since the table was made */
-	uint64_t evicted_closed;   /* closed entries removed before a report carried them */
-	uint64_t evicted_open;     /* open entries removed because the table was full of them */
-	uint64_t replaced;         /* a new connection reused the tuple of a closed one */
-	uint64_t stale_events;     /* events older than a snapshot that already saw a newer socket */
-	uint64_t swept;            /* open entries a full sync no longer found (closed unseen) */
+	uint64_t inserted;       /* since the table was made */
+	uint64_t evicted_closed; /* closed entries removed before a report carried them */
+	uint64_t evicted_open;   /* open entries removed because the table was full of them */
+	uint64_t replaced;       /* a new connection reused the tuple of a closed one */
+	uint64_t stale_events;   /* events older than a snapshot that already saw a newer socket */
+	uint64_t swept;          /* open entries a full sync no longer found (closed unseen) */
 };
 
 /* An immutable copy of the table at one instant; the table moves on independently. */
 struct conn_report {
-	uint64_t taken_ns;         /* CLOCK_MONOTONIC */
+	uint64_t taken_ns; /* CLOCK_MONOTONIC */
 	size_t n;
-	struct conn *conns;        /* sorted: netns, direction (listening first), local, remote */
+	struct conn *conns; /* sorted: netns, direction (listening first), local, remote */
 	struct conntable_stats stats;
 	uint64_t evicted_since_last; /* evictions (closed + open) since the previous report */
 };
@@ -100,8 +100,8 @@ int conntable_apply_event(struct conntable *t, const struct ctopo_event *ev);
 /* What a snapshot saw of one socket. pid 0 when no process holds it. */
 struct conn_observation {
 	struct conn_key key;
-	uint8_t direction;      /* CONN_DIR_* (unknown when it could not be told) */
-	uint8_t source;         /* CONN_SRC_SOCK_DIAG or CONN_SRC_PROC */
+	uint8_t direction; /* CONN_DIR_* (unknown when it could not be told) */
+	uint8_t source;    /* CONN_SRC_SOCK_DIAG or CONN_SRC_PROC */
 	uint32_t pid;
 	uint32_t mntns;
 	uint64_t cgroup_id;
@@ -131,6 +131,6 @@ void conn_key_init(struct conn_key *key, uint32_t netns, uint16_t family, const 
 
 const char *conn_direction_name(unsigned direction); /* "outbound", "inbound", "listening", "unknown" */
 const char *conn_state_name(unsigned state);         /* "established", "closed", "failed" */
-uint64_t conn_now_ns(void);                           /* CLOCK_MONOTONIC, the tracker's clock */
+uint64_t conn_now_ns(void);                          /* CLOCK_MONOTONIC, the tracker's clock */
 
 #endif

@@ -24,14 +24,14 @@ enum tcp_state_num {
 };
 
 struct proc_tcp_sock {
-	uint16_t family;        /* AF_INET or AF_INET6, as the file says (not normalised) */
-	uint8_t state;          /* enum tcp_state_num */
+	uint16_t family; /* AF_INET or AF_INET6, as the file says (not normalised) */
+	uint8_t state;   /* enum tcp_state_num */
 	uint16_t local_port;
 	uint16_t remote_port;
 	uint8_t local_addr[16]; /* network byte order; IPv4 in the first 4 bytes */
 	uint8_t remote_addr[16];
 	uint32_t uid;
-	uint64_t inode;         /* 0 for sockets no file refers to (TIME_WAIT, request socks) */
+	uint64_t inode; /* 0 for sockets no file refers to (TIME_WAIT, request socks) */
 };
 
 /* One line of the file; family says which file it came from. 0, 1 for the header line,

@@ -20,11 +20,14 @@
 
 #include "common/log.h"
 #include "common/netlink_check.h"
-#include "conns/proc_net_tcp.h"
 #include "common/util.h"
+#include "conns/proc_net_tcp.h"
 
 #define NETLINK_RECV_SIZE 65536
-#define NETNS_BIND_DIRS { "/run/netns", "/var/run/docker/netns" }
+#define NETNS_BIND_DIRS                               \
+	{                                             \
+		"/run/netns", "/var/run/docker/netns" \
+	}
 
 static void closedirp(DIR **d)
 {
@@ -196,8 +199,8 @@ static int diag_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int diag_parse_run(const void *buf, size_t len, unsigned seq, unsigned portid, diag_sock_fn fn,
-			  void *userdata, unsigned *malformed)
+static int diag_parse_run(const void *buf, size_t len, unsigned seq, unsigned portid, diag_sock_fn fn, void *userdata,
+			  unsigned *malformed)
 {
 	struct diag_parse_ctx ctx = { fn, userdata, malformed, 0 };
 	int r;
@@ -445,9 +448,9 @@ struct found_sock {
 struct sock_vec {
 	struct found_sock *v;
 	size_t n, cap;
-	uint32_t netns;   /* the namespace being read */
+	uint32_t netns; /* the namespace being read */
 	uint64_t seen_ns;
-	uint32_t states;  /* TCPF_* bits to keep */
+	uint32_t states; /* TCPF_* bits to keep */
 };
 
 static void sock_vec_free(struct sock_vec *v)
@@ -477,8 +480,12 @@ static int sock_vec_push(const struct diag_sock *s, void *userdata)
 static int proc_sock_push(const struct proc_tcp_sock *p, void *userdata)
 {
 	struct diag_sock s = {
-		.family = p->family, .state = p->state, .local_port = p->local_port,
-		.remote_port = p->remote_port, .uid = p->uid, .inode = p->inode,
+		.family = p->family,
+		.state = p->state,
+		.local_port = p->local_port,
+		.remote_port = p->remote_port,
+		.uid = p->uid,
+		.inode = p->inode,
 	};
 
 	memcpy(s.local_addr, p->local_addr, 16);
@@ -598,8 +605,7 @@ static int read_proc_tcp(const char *path, uint16_t family, struct sock_vec *out
 
 /* One namespace from /proc/PID/net/tcp{,6}; a namespace only a bind mount keeps has no PID to
  * read through, so enter it and read our own. */
-static int collect_proc(const struct netns_entry *ns, int home_fd, struct sock_vec *out,
-			struct snapshot_stats *stats)
+static int collect_proc(const struct netns_entry *ns, int home_fd, struct sock_vec *out, struct snapshot_stats *stats)
 {
 	char p4[64], p6[64];
 	struct stat st;

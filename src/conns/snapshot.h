@@ -23,7 +23,7 @@
 /* The TCP states a snapshot asks for: open connections (what `ss -t` asks for, less SYN_RECV
  * request sockets no process holds) plus listeners (`ss -l`). Not ~0: that makes the kernel
  * walk the bind hash too. */
-#define SNAPSHOT_CONN_STATES                                                               \
+#define SNAPSHOT_CONN_STATES                                                                   \
 	((1u << 1) /* ESTABLISHED */ | (1u << 4) /* FIN_WAIT1 */ | (1u << 5) /* FIN_WAIT2 */ | \
 	 (1u << 8) /* CLOSE_WAIT */ | (1u << 9) /* LAST_ACK */ | (1u << 11) /* CLOSING */)
 #define SNAPSHOT_LISTEN_STATES (1u << 10)
@@ -48,15 +48,15 @@ void netns_list_clear(struct netns_list *l);
 /* ---- inet_diag messages ---- */
 
 struct diag_sock {
-	uint16_t family;        /* as the kernel gives it (AF_INET or AF_INET6, not normalised) */
-	uint8_t state;          /* TCP state number (1 ESTABLISHED ... 10 LISTEN) */
+	uint16_t family; /* as the kernel gives it (AF_INET or AF_INET6, not normalised) */
+	uint8_t state;   /* TCP state number (1 ESTABLISHED ... 10 LISTEN) */
 	uint16_t local_port;
 	uint16_t remote_port;
 	uint8_t local_addr[16]; /* network byte order; IPv4 in the first 4 bytes */
 	uint8_t remote_addr[16];
 	uint32_t uid;
 	uint64_t inode;
-	uint64_t cgroup_id;     /* INET_DIAG_CGROUP_ID when the kernel sends it, else 0 */
+	uint64_t cgroup_id; /* INET_DIAG_CGROUP_ID when the kernel sends it, else 0 */
 };
 
 typedef int (*diag_sock_fn)(const struct diag_sock *sock, void *userdata);
@@ -93,18 +93,18 @@ enum snapshot_source {
 
 struct snapshot_options {
 	enum snapshot_source source;
-	bool listeners_only;  /* only listening sockets (cheap; the tracker reports no listener's close) */
-	uint32_t only_netns;  /* 0: all namespaces */
-	FILE *raw_dump;       /* when set, every sock_diag reply is written here as received */
+	bool listeners_only; /* only listening sockets (cheap; the tracker reports no listener's close) */
+	uint32_t only_netns; /* 0: all namespaces */
+	FILE *raw_dump;      /* when set, every sock_diag reply is written here as received */
 };
 
 struct snapshot_stats {
 	unsigned namespaces;
-	unsigned namespaces_failed;  /* vanished or refused; skipped */
+	unsigned namespaces_failed; /* vanished or refused; skipped */
 	unsigned sockets;
 	unsigned sockets_without_owner;
-	unsigned malformed;          /* messages or lines that did not parse */
-	bool legacy_dump;            /* the one-dump TCPDIAG_GETSOCK path was used */
+	unsigned malformed; /* messages or lines that did not parse */
+	bool legacy_dump;   /* the one-dump TCPDIAG_GETSOCK path was used */
 	uint64_t duration_ns;
 };
 

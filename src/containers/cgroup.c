@@ -4,13 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <linux/magic.h>
 
 #include "common/util.h"
 
@@ -82,8 +82,8 @@ static bool component_id(const char *c, size_t len, const char *parent, size_t p
 }
 
 /* Scan a path's components; the innermost and the outermost id, 0 or -ENOENT. */
-static int path_ids(const char *path, size_t path_len, char inner[CGROUP_ID_LEN + 1],
-		    char outer[CGROUP_ID_LEN + 1], const char **ret_runtime)
+static int path_ids(const char *path, size_t path_len, char inner[CGROUP_ID_LEN + 1], char outer[CGROUP_ID_LEN + 1],
+		    const char **ret_runtime)
 {
 	const char *p = path, *end = path + path_len, *parent = "", *runtime = NULL;
 	size_t parent_len = 0;

@@ -19,13 +19,13 @@
 #define CGROUP_ID_LEN 64
 
 struct cgroup_info {
-	char *v2_path;          /* the "0::" path; NULL when the process has no v2 line (v1 only) */
-	char *container_path;   /* the path that names the container (the v2 one preferred), or NULL */
+	char *v2_path;        /* the "0::" path; NULL when the process has no v2 line (v1 only) */
+	char *container_path; /* the path that names the container (the v2 one preferred), or NULL */
 	/* The container the process runs in (innermost, for nested containers) and the outermost
 	 * one; equal unless containers are nested; "" when no container is recognised. */
 	char container_id[CGROUP_ID_LEN + 1];
 	char outer_container_id[CGROUP_ID_LEN + 1];
-	const char *runtime;    /* "docker", "podman", "cri-o", "containerd", or NULL when unknown */
+	const char *runtime; /* "docker", "podman", "cri-o", "containerd", or NULL when unknown */
 };
 
 void cgroup_info_done(struct cgroup_info *info);

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "containers/cgroup.h"
 #include "common/util.h"
+#include "containers/cgroup.h"
 
 /* A record is handed out as its container (the first member). The id and mntns indexes are
  * chained hashes: mntns is the tracker's key for every connection, so it must not cost a scan. */
@@ -197,8 +197,7 @@ static void unlink_mntns(struct containers *reg, struct record *r)
 {
 	if (!r->c.mntns)
 		return;
-	for (struct record **pp = &reg->by_mntns[hash_u64(r->c.mntns, reg->n_buckets)]; *pp;
-	     pp = &(*pp)->next_by_mntns)
+	for (struct record **pp = &reg->by_mntns[hash_u64(r->c.mntns, reg->n_buckets)]; *pp; pp = &(*pp)->next_by_mntns)
 		if (*pp == r) {
 			*pp = r->next_by_mntns;
 			return;
@@ -517,8 +516,7 @@ static int compare_candidates(const void *a, const void *b)
 	return better_candidate(ra, rb) ? -1 : 1;
 }
 
-size_t containers_find_by_netns(const struct containers *reg, uint64_t netns, const struct container **ret,
-				size_t max)
+size_t containers_find_by_netns(const struct containers *reg, uint64_t netns, const struct container **ret, size_t max)
 {
 	_cleanup_free_ struct record **found = NULL;
 	size_t n = 0;

@@ -24,7 +24,7 @@ enum container_source {
 };
 
 enum container_state {
-	CONTAINER_CREATED,  /* known, never started */
+	CONTAINER_CREATED, /* known, never started */
 	CONTAINER_RUNNING,
 	CONTAINER_PAUSED,
 	CONTAINER_STOPPED,
@@ -49,14 +49,14 @@ struct container {
 	size_t n_labels;
 	enum container_source source;
 	enum container_state state;
-	pid_t pid;               /* the container's init process; the last one it had once stopped */
-	uint64_t mntns;          /* inodes of /proc/PID/ns/mnt and /proc/PID/ns/net of that process */
+	pid_t pid;      /* the container's init process; the last one it had once stopped */
+	uint64_t mntns; /* inodes of /proc/PID/ns/mnt and /proc/PID/ns/net of that process */
 	uint64_t netns;
-	char *cgroup_path;       /* the cgroup that names the container (see cgroup.h) */
-	uint64_t cgroup_id;      /* inode of its cgroup v2 directory; 0 when there is none */
-	uint64_t started_ns;     /* wall clock, ns since the epoch; 0 when unknown */
+	char *cgroup_path;   /* the cgroup that names the container (see cgroup.h) */
+	uint64_t cgroup_id;  /* inode of its cgroup v2 directory; 0 when there is none */
+	uint64_t started_ns; /* wall clock, ns since the epoch; 0 when unknown */
 	uint64_t stopped_ns;
-	char *network_mode;      /* Docker's: "default" "host" "none" "container:<id>" a network name */
+	char *network_mode; /* Docker's: "default" "host" "none" "container:<id>" a network name */
 	char shares_netns_with[CONTAINER_ID_MAX + 1]; /* the id of a "container:<id>" mode; "" otherwise */
 	struct container_address *addresses;
 	size_t n_addresses;
@@ -95,12 +95,10 @@ const struct container *containers_find_by_cgroup_id(const struct containers *re
 const struct container *containers_find_by_pid(const struct containers *reg, pid_t pid);
 /* Every container in that netns (`--network container:X` and pods share one), running ones
  * first; returns how many there are, fills up to max. */
-size_t containers_find_by_netns(const struct containers *reg, uint64_t netns, const struct container **ret,
-				size_t max);
+size_t containers_find_by_netns(const struct containers *reg, uint64_t netns, const struct container **ret, size_t max);
 /* The container that has this address on one of its networks (running preferred). Containers
  * that share its netns have no address of their own: containers_find_by_netns of its netns. */
-const struct container *containers_find_by_ip(const struct containers *reg, uint16_t family,
-					      const uint8_t bytes[16]);
+const struct container *containers_find_by_ip(const struct containers *reg, uint16_t family, const uint8_t bytes[16]);
 
 /* Fill pid-derived fields from /proc/PID: mntns, netns, cgroup path and id. 0, or -ESRCH when the
  * process is gone, -errno when /proc cannot be read. */

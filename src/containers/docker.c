@@ -13,9 +13,9 @@
 #include <sys/timerfd.h>
 #include <time.h>
 
-#include "containers/docker_parse.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "containers/docker_parse.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 5000
 #define DEFAULT_BACKOFF_MIN_MS 200
@@ -45,7 +45,7 @@ struct request {
 	bool headers_done;
 	bool too_large;
 	bool malformed_stream; /* events: the parser gave up, already logged */
-	uint64_t died_ns; /* inspect: a die/destroy event came while it was in flight */
+	uint64_t died_ns;      /* inspect: a die/destroy event came while it was in flight */
 	char errbuf[CURL_ERROR_SIZE];
 	struct request *next;
 };
@@ -75,8 +75,8 @@ struct docker_client {
 	enum phase phase;
 	unsigned api_major, api_minor;
 	char api_version[16];
-	struct request *requests;       /* in flight */
-	struct request *events;         /* the /events one among them */
+	struct request *requests; /* in flight */
+	struct request *events;   /* the /events one among them */
 	struct docker_event_parser *event_parser;
 	char (*queued)[DOCKER_ID_LEN + 1]; /* inspects waiting for a slot */
 	size_t n_queued, cap_queued;
@@ -85,7 +85,7 @@ struct docker_client {
 	bool curl_acquired;
 	bool ever_connected;
 	bool warned_unavailable;
-	int last_error;                 /* -errno of the last failed attempt, 0 after a sync */
+	int last_error; /* -errno of the last failed attempt, 0 after a sync */
 	char last_error_text[256];
 	struct docker_client_stats stats;
 };
@@ -222,8 +222,7 @@ static void request_remove(struct docker_client *c, struct request *r)
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp);
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp);
 
-static int request_start(struct docker_client *c, enum request_kind kind, const char *path_and_query,
-			 const char *id)
+static int request_start(struct docker_client *c, enum request_kind kind, const char *path_and_query, const char *id)
 {
 	struct request *r;
 	char url[1024];
@@ -379,8 +378,9 @@ static void synced(struct docker_client *c)
 	c->last_error_text[0] = 0;
 	c->warned_unavailable = false;
 	if (c->watch_events)
-		log_info("%s Docker Engine at %s (API %s): %zu containers", c->ever_connected ? "reconnected to" : "using",
-			 c->host, c->api_version, containers_count(c->registry));
+		log_info("%s Docker Engine at %s (API %s): %zu containers",
+			 c->ever_connected ? "reconnected to" : "using", c->host, c->api_version,
+			 containers_count(c->registry));
 	else
 		log_debug("docker: listed %zu containers from %s (API %s)", containers_count(c->registry), c->host,
 			  c->api_version);
@@ -405,8 +405,9 @@ static void skip_event(const char *message, void *userdata);
 static int start_events(struct docker_client *c)
 {
 	/* {"type":["container"],"event":["start","die","destroy","rename","pause","unpause"]} */
-	static const char filters[] = "%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C"
-				      "%22die%22%2C%22destroy%22%2C%22rename%22%2C%22pause%22%2C%22unpause%22%5D%7D";
+	static const char filters[] =
+		"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C"
+		"%22die%22%2C%22destroy%22%2C%22rename%22%2C%22pause%22%2C%22unpause%22%5D%7D";
 	char path[512];
 	int r;
 
@@ -764,8 +765,7 @@ static int request_done(struct docker_client *c, struct request *r, CURLcode res
 	if (r->kind == REQUEST_EVENTS) {
 		struct docker_parse_error perr = { { 0 } };
 
-		if (result == CURLE_OK && code == 200 &&
-		    docker_event_parser_finish(c->event_parser, &perr) < 0)
+		if (result == CURLE_OK && code == 200 && docker_event_parser_finish(c->event_parser, &perr) < 0)
 			log_debug("docker: %s", perr.message);
 		if (r->malformed_stream) {
 			snprintf(reason, sizeof(reason), "the events stream is malformed");
@@ -846,8 +846,7 @@ static int check_finished(struct docker_client *c)
 
 /* ---- public ---- */
 
-int docker_client_new(const struct docker_client_options *opts, struct containers *registry,
-		      struct docker_client **ret)
+int docker_client_new(const struct docker_client_options *opts, struct containers *registry, struct docker_client **ret)
 {
 	struct docker_client *c;
 	const char *host = opts && opts->host && *opts->host ? opts->host : getenv("DOCKER_HOST");
@@ -867,7 +866,8 @@ int docker_client_new(const struct docker_client_options *opts, struct container
 	snprintf(c->host, sizeof(c->host), "unix://%s", c->socket_path);
 	c->registry = registry;
 	c->watch_events = opts && opts->watch_events;
-	c->request_timeout_ms = opts && opts->request_timeout_ms ? opts->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
+	c->request_timeout_ms =
+		opts && opts->request_timeout_ms ? opts->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
 	c->backoff_min_ms = opts && opts->backoff_min_ms ? opts->backoff_min_ms : DEFAULT_BACKOFF_MIN_MS;
 	c->backoff_max_ms = opts && opts->backoff_max_ms ? opts->backoff_max_ms : DEFAULT_BACKOFF_MAX_MS;
 	if (c->backoff_max_ms < c->backoff_min_ms)

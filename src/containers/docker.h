@@ -29,28 +29,28 @@
 #define DOCKER_API_VERSION_MAX_MINOR 47
 
 struct docker_client_options {
-	const char *host;              /* "unix:///PATH" or "/PATH"; NULL: $DOCKER_HOST, else the default */
-	bool watch_events;             /* keep /events open and follow it (the daemon); off for one-shots */
-	unsigned request_timeout_ms;   /* ping, list, inspect; 0: 5000 */
-	unsigned backoff_min_ms;       /* first reconnect delay; 0: 200 */
-	unsigned backoff_max_ms;       /* cap of the doubling; 0: 5000 */
+	const char *host;            /* "unix:///PATH" or "/PATH"; NULL: $DOCKER_HOST, else the default */
+	bool watch_events;           /* keep /events open and follow it (the daemon); off for one-shots */
+	unsigned request_timeout_ms; /* ping, list, inspect; 0: 5000 */
+	unsigned backoff_min_ms;     /* first reconnect delay; 0: 200 */
+	unsigned backoff_max_ms;     /* cap of the doubling; 0: 5000 */
 };
 
 enum docker_client_state {
-	DOCKER_CLIENT_IDLE,        /* not started */
-	DOCKER_CLIENT_BACKOFF,     /* no connection; a retry is scheduled */
-	DOCKER_CLIENT_CONNECTING,  /* ping, subscribe, list, inspect under way */
-	DOCKER_CLIENT_SYNCED,      /* the registry holds what Docker listed; events follow */
+	DOCKER_CLIENT_IDLE,       /* not started */
+	DOCKER_CLIENT_BACKOFF,    /* no connection; a retry is scheduled */
+	DOCKER_CLIENT_CONNECTING, /* ping, subscribe, list, inspect under way */
+	DOCKER_CLIENT_SYNCED,     /* the registry holds what Docker listed; events follow */
 };
 
 struct docker_client_stats {
 	uint64_t connect_attempts;
-	uint64_t syncs;             /* completed list + inspect rounds: 1 + reconnections */
+	uint64_t syncs; /* completed list + inspect rounds: 1 + reconnections */
 	uint64_t disconnects;
 	uint64_t events;
 	uint64_t events_skipped;
 	uint64_t inspects;
-	uint64_t records_skipped;   /* inspect/list entries dropped as malformed or failed */
+	uint64_t records_skipped; /* inspect/list entries dropped as malformed or failed */
 };
 
 struct docker_client;
@@ -76,8 +76,8 @@ int docker_client_process(struct docker_client *c);
 int docker_client_wait_synced(struct docker_client *c, int timeout_ms);
 
 enum docker_client_state docker_client_state(const struct docker_client *c);
-const char *docker_client_host(const struct docker_client *c);         /* "unix:///var/run/docker.sock" */
-const char *docker_client_api_version(const struct docker_client *c);  /* "1.41"; "" before the first ping */
+const char *docker_client_host(const struct docker_client *c);        /* "unix:///var/run/docker.sock" */
+const char *docker_client_api_version(const struct docker_client *c); /* "1.41"; "" before the first ping */
 void docker_client_get_stats(const struct docker_client *c, struct docker_client_stats *ret);
 
 /* Resolve the host the way the docker CLI does: the option, else $DOCKER_HOST, else the default.

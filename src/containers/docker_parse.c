@@ -146,8 +146,8 @@ static int wrong_type(struct docker_parse_error *err, const char **path, const c
 {
 	char name[128];
 
-	return parse_fail(err, -EBADMSG, "%s: expected %s, got %s", path_name(path, name, sizeof(name)),
-			  expected, value_kind(v));
+	return parse_fail(err, -EBADMSG, "%s: expected %s, got %s", path_name(path, name, sizeof(name)), expected,
+			  value_kind(v));
 }
 
 static int copy_bounded(const char *s, const char *what, char **ret, struct docker_parse_error *err)
@@ -297,8 +297,7 @@ static int add_address(struct docker_container *c, const char *network, const ch
 }
 
 /* NetworkSettings.Networks: { "bridge": { "IPAddress": "172.17.0.2", "GlobalIPv6Address": "" } } */
-static int get_addresses(yajl_val obj, const char **path, struct docker_container *c,
-			 struct docker_parse_error *err)
+static int get_addresses(yajl_val obj, const char **path, struct docker_container *c, struct docker_parse_error *err)
 {
 	yajl_val v = lookup(obj, path);
 	char what[192];
@@ -417,9 +416,9 @@ static int get_inspect_ports(yajl_val obj, struct docker_container *c, struct do
 		char q[48];
 
 		if (parse_port_key(v->u.object.keys[i], &port) < 0)
-			return parse_fail(err, -EBADMSG, "NetworkSettings.Ports: not a port: \"%s\"",
-					  quote_for_message(v->u.object.keys[i], strlen(v->u.object.keys[i]), q,
-							    sizeof(q)));
+			return parse_fail(
+				err, -EBADMSG, "NetworkSettings.Ports: not a port: \"%s\"",
+				quote_for_message(v->u.object.keys[i], strlen(v->u.object.keys[i]), q, sizeof(q)));
 		if (!bindings || YAJL_IS_NULL(bindings)) { /* exposed, not published */
 			r = push_port(c, &cap, &port, err);
 			if (r < 0)
@@ -467,7 +466,8 @@ static int get_list_ports(yajl_val obj, struct docker_container *c, struct docke
 
 		if (!YAJL_IS_OBJECT(e))
 			return parse_fail(err, -EBADMSG, "Ports[%zu]: expected an object, got %s", i, value_kind(e));
-		if ((r = get_string(e, PATH("IP"), &ip, err)) < 0 || (r = get_string(e, PATH("Type"), &type, err)) < 0 ||
+		if ((r = get_string(e, PATH("IP"), &ip, err)) < 0 ||
+		    (r = get_string(e, PATH("Type"), &type, err)) < 0 ||
 		    (r = get_int(e, PATH("PrivatePort"), 0, 65535, &private_port, err)) < 0 ||
 		    (r = get_int(e, PATH("PublicPort"), 0, 65535, &public_port, err)) < 0)
 			return r;
@@ -730,8 +730,10 @@ int docker_parse_time(const char *s, uint64_t *ret_ns)
 	long offset_s = 0;
 	time_t t;
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			 &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed != 19)
+	if (!s ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec, &consumed) != 6 ||
+	    consumed != 19)
 		return -EINVAL;
 	s += consumed;
 	if (*s == '.') {
@@ -753,8 +755,8 @@ int docker_parse_time(const char *s, uint64_t *ret_ns)
 	} else {
 		return -EINVAL;
 	}
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60)
 		return -EINVAL;
 	if (tm.tm_year < 1970) { /* Go's zero time: "never" */
 		*ret_ns = 0;
@@ -821,10 +823,16 @@ struct docker_event_parser {
 static const char *field_name(enum event_field f)
 {
 	static const char *const names[] = {
-		[FIELD_TYPE] = "Type", [FIELD_ACTION] = "Action", [FIELD_ID] = "id",
-		[FIELD_TIME] = "time", [FIELD_TIME_NANO] = "timeNano", [FIELD_ACTOR] = "Actor",
-		[FIELD_ACTOR_ID] = "Actor.ID", [FIELD_ATTRIBUTES] = "Actor.Attributes",
-		[FIELD_NAME] = "Actor.Attributes.name", [FIELD_IMAGE] = "Actor.Attributes.image",
+		[FIELD_TYPE] = "Type",
+		[FIELD_ACTION] = "Action",
+		[FIELD_ID] = "id",
+		[FIELD_TIME] = "time",
+		[FIELD_TIME_NANO] = "timeNano",
+		[FIELD_ACTOR] = "Actor",
+		[FIELD_ACTOR_ID] = "Actor.ID",
+		[FIELD_ATTRIBUTES] = "Actor.Attributes",
+		[FIELD_NAME] = "Actor.Attributes.name",
+		[FIELD_IMAGE] = "Actor.Attributes.image",
 		[FIELD_EXIT_CODE] = "Actor.Attributes.exitCode",
 	};
 
@@ -909,9 +917,8 @@ static enum docker_event_action action_from_string(const char *s)
 		const char *name;
 		enum docker_event_action action;
 	} actions[] = {
-		{ "start", DOCKER_EVENT_START },	 { "die", DOCKER_EVENT_DIE },
-		{ "destroy", DOCKER_EVENT_DESTROY }, { "rename", DOCKER_EVENT_RENAME },
-		{ "pause", DOCKER_EVENT_PAUSE },	 { "unpause", DOCKER_EVENT_UNPAUSE },
+		{ "start", DOCKER_EVENT_START },   { "die", DOCKER_EVENT_DIE },     { "destroy", DOCKER_EVENT_DESTROY },
+		{ "rename", DOCKER_EVENT_RENAME }, { "pause", DOCKER_EVENT_PAUSE }, { "unpause", DOCKER_EVENT_UNPAUSE },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
@@ -969,14 +976,13 @@ static void event_complete(struct docker_event_parser *p)
 static void wrong_event_type(struct docker_event_parser *p, enum event_field f, const char *got)
 {
 	static const char *const expected[] = {
-		[FIELD_TYPE] = "a string", [FIELD_ACTION] = "a string", [FIELD_ID] = "a string",
-		[FIELD_TIME] = "a number", [FIELD_TIME_NANO] = "a number", [FIELD_ACTOR] = "an object",
+		[FIELD_TYPE] = "a string",     [FIELD_ACTION] = "a string",      [FIELD_ID] = "a string",
+		[FIELD_TIME] = "a number",     [FIELD_TIME_NANO] = "a number",   [FIELD_ACTOR] = "an object",
 		[FIELD_ACTOR_ID] = "a string", [FIELD_ATTRIBUTES] = "an object", [FIELD_NAME] = "a string",
-		[FIELD_IMAGE] = "a string", [FIELD_EXIT_CODE] = "a string",
+		[FIELD_IMAGE] = "a string",    [FIELD_EXIT_CODE] = "a string",
 	};
 
-	event_invalid(p, "event %" PRIu64 ": %s: expected %s, got %s", p->objects + 1, field_name(f),
-		      expected[f], got);
+	event_invalid(p, "event %" PRIu64 ": %s: expected %s, got %s", p->objects + 1, field_name(f), expected[f], got);
 }
 
 /* A scalar at depth 0 is an object of its own that is not an event. */
@@ -1046,8 +1052,7 @@ static int on_number(void *ctx, const char *s, size_t len)
 	return 1;
 }
 
-static int copy_event_string(struct docker_event_parser *p, enum event_field f, const char *s, size_t len,
-			     char **ret)
+static int copy_event_string(struct docker_event_parser *p, enum event_field f, const char *s, size_t len, char **ret)
 {
 	if (len > DOCKER_STRING_MAX) {
 		event_invalid(p, "event %" PRIu64 ": %s: string of %zu bytes exceeds the limit of %d", p->objects + 1,
@@ -1089,8 +1094,8 @@ static int on_string(void *ctx, const unsigned char *us, size_t len)
 		return 1;
 	case FIELD_ACTION:
 		snprintf(p->ev.action_name, sizeof(p->ev.action_name), "%.*s", (int)len, s);
-		p->ev.action = len < sizeof(p->ev.action_name) ? action_from_string(p->ev.action_name) :
-								  DOCKER_EVENT_OTHER;
+		p->ev.action =
+			len < sizeof(p->ev.action_name) ? action_from_string(p->ev.action_name) : DOCKER_EVENT_OTHER;
 		return 1;
 	case FIELD_ID:
 		copy_event_id(p, s, len, p->top_id);
@@ -1247,16 +1252,16 @@ static int yajl_failure(struct docker_event_parser *p, const char *buf, size_t l
 {
 	unsigned char *m = yajl_get_error(p->yajl, 0, (const unsigned char *)buf, len);
 
-	snprintf(p->failed_message, sizeof(p->failed_message), "events stream: malformed JSON after %" PRIu64
-		 " events: %s", p->objects, m ? (char *)m : "unknown error");
+	snprintf(p->failed_message, sizeof(p->failed_message),
+		 "events stream: malformed JSON after %" PRIu64 " events: %s", p->objects,
+		 m ? (char *)m : "unknown error");
 	p->failed_message[strcspn(p->failed_message, "\n")] = 0;
 	if (m)
 		yajl_free_error(p->yajl, m);
 	return stream_failed(p, -EBADMSG, err);
 }
 
-int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, size_t len,
-			     struct docker_parse_error *err)
+int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, size_t len, struct docker_parse_error *err)
 {
 	if (p->failed)
 		return parse_fail(err, p->failed, "%s", p->failed_message);
@@ -1300,8 +1305,8 @@ int docker_event_parser_finish(struct docker_event_parser *p, struct docker_pars
 		return parse_fail(err, p->failed, "%s", p->failed_message);
 	st = yajl_complete_parse(p->yajl);
 	if (st != yajl_status_ok || p->depth > 0) {
-		snprintf(p->failed_message, sizeof(p->failed_message),
-			 "events stream: truncated inside event %" PRIu64, p->objects + 1);
+		snprintf(p->failed_message, sizeof(p->failed_message), "events stream: truncated inside event %" PRIu64,
+			 p->objects + 1);
 		return stream_failed(p, -EBADMSG, err);
 	}
 	return 0;

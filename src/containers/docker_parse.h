@@ -15,10 +15,10 @@
 
 #include "common/addr.h"
 
-#define DOCKER_ID_LEN 64                     /* a full container id: 64 lowercase hex digits */
-#define DOCKER_RESPONSE_MAX (16u << 20)      /* one inspect or list response */
-#define DOCKER_EVENT_MAX (256u << 10)        /* one object of the events stream (labels included) */
-#define DOCKER_STRING_MAX 4096               /* a name, an image, a label value, a network mode */
+#define DOCKER_ID_LEN 64                /* a full container id: 64 lowercase hex digits */
+#define DOCKER_RESPONSE_MAX (16u << 20) /* one inspect or list response */
+#define DOCKER_EVENT_MAX (256u << 10)   /* one object of the events stream (labels included) */
+#define DOCKER_STRING_MAX 4096          /* a name, an image, a label value, a network mode */
 #define DOCKER_LABELS_MAX 1024
 #define DOCKER_ADDRESSES_MAX 256
 #define DOCKER_PORTS_MAX 4096
@@ -35,16 +35,16 @@ struct docker_label {
 /* One address of a container on one Docker network (NetworkSettings.Networks.NAME). */
 struct docker_address {
 	char *network;
-	uint16_t family;          /* AF_INET or AF_INET6 */
+	uint16_t family; /* AF_INET or AF_INET6 */
 	uint8_t bytes[16];
 };
 
 /* One entry of NetworkSettings.Ports (inspect) or Ports (list). */
 struct docker_port {
 	uint16_t container_port;
-	char proto[8];            /* "tcp", "udp", "sctp" */
+	char proto[8];             /* "tcp", "udp", "sctp" */
 	char host_ip[ADDR_STRLEN]; /* "" when not published */
-	uint16_t host_port;       /* 0 when not published */
+	uint16_t host_port;        /* 0 when not published */
 };
 
 /* What ctopo keeps of /containers/{id}/json (all fields) or of one /containers/json entry
@@ -52,18 +52,18 @@ struct docker_port {
  * Docker sent none. */
 struct docker_container {
 	char id[DOCKER_ID_LEN + 1];
-	char *name;               /* without Docker's leading '/' */
-	char *image;              /* as the user named it (Config.Image), else the image id */
-	char *hostname;           /* Config.Hostname */
-	char *status;             /* "created" "running" "paused" "restarting" "exited" "dead" ... */
+	char *name;     /* without Docker's leading '/' */
+	char *image;    /* as the user named it (Config.Image), else the image id */
+	char *hostname; /* Config.Hostname */
+	char *status;   /* "created" "running" "paused" "restarting" "exited" "dead" ... */
 	bool running;
 	bool paused;
-	int pid;                  /* State.Pid: the container's init process, 0 when not running */
-	uint64_t started_ns;      /* State.StartedAt, ns since the epoch; 0 when never started */
-	uint64_t finished_ns;     /* State.FinishedAt; 0 when it has not stopped */
-	char *network_mode;       /* HostConfig.NetworkMode: "default" "bridge" "host" "none"
+	int pid;              /* State.Pid: the container's init process, 0 when not running */
+	uint64_t started_ns;  /* State.StartedAt, ns since the epoch; 0 when never started */
+	uint64_t finished_ns; /* State.FinishedAt; 0 when it has not stopped */
+	char *network_mode;   /* HostConfig.NetworkMode: "default" "bridge" "host" "none"
 				   * "container:<id>" or a user network's name */
-	char *sandbox_key;        /* NetworkSettings.SandboxKey: the netns file; "" for container: mode */
+	char *sandbox_key;    /* NetworkSettings.SandboxKey: the netns file; "" for container: mode */
 	struct docker_label *labels;
 	size_t n_labels;
 	struct docker_address *addresses;
@@ -81,8 +81,7 @@ const char *docker_container_label(const struct docker_container *c, const char 
 const char *docker_network_mode_container(const char *network_mode);
 
 /* GET /containers/{id}/json. */
-int docker_parse_inspect(const char *buf, size_t len, struct docker_container *ret,
-			 struct docker_parse_error *err);
+int docker_parse_inspect(const char *buf, size_t len, struct docker_container *ret, struct docker_parse_error *err);
 
 /* GET /containers/json?all=1. An entry that is wrong in itself (a bad id, a wrong-typed field)
  * is skipped and counted; the first such problem is described in skipped_message. */
@@ -94,16 +93,14 @@ struct docker_container_list {
 };
 
 void docker_container_list_done(struct docker_container_list *list);
-int docker_parse_list(const char *buf, size_t len, struct docker_container_list *ret,
-		      struct docker_parse_error *err);
+int docker_parse_list(const char *buf, size_t len, struct docker_container_list *ret, struct docker_parse_error *err);
 
 /* The "message" of an error response ({"message":"No such container: x"}), or NULL; malloc'ed. */
 char *docker_parse_error_message(const char *buf, size_t len);
 
 /* The API version a /_ping response's headers announce ("Api-Version: 1.41"), as major/minor.
  * headers: the raw header block, lines separated by CRLF or LF. -ENOENT when there is none. */
-int docker_parse_ping_api_version(const char *headers, size_t len, unsigned *ret_major,
-				  unsigned *ret_minor);
+int docker_parse_ping_api_version(const char *headers, size_t len, unsigned *ret_major, unsigned *ret_minor);
 
 /* "1.41" -> 1, 41. -EINVAL for anything else. */
 int docker_parse_api_version(const char *s, unsigned *ret_major, unsigned *ret_minor);
@@ -126,14 +123,14 @@ enum docker_event_action {
 
 /* One object of GET /events. Only container events carry an id; others have id "". */
 struct docker_event {
-	char type[16];            /* "container", "network", ... ("" when absent) */
+	char type[16]; /* "container", "network", ... ("" when absent) */
 	enum docker_event_action action;
-	char action_name[32];     /* as sent, cut at 31 bytes ("exec_start: sh" is long) */
+	char action_name[32]; /* as sent, cut at 31 bytes ("exec_start: sh" is long) */
 	char id[DOCKER_ID_LEN + 1];
-	char *name;               /* Actor.Attributes.name: the name after the event (new name on rename) */
-	char *image;              /* Actor.Attributes.image */
-	uint64_t time_ns;         /* timeNano, else time * 1e9 */
-	int exit_code;            /* Actor.Attributes.exitCode of a die event, -1 when absent */
+	char *name;       /* Actor.Attributes.name: the name after the event (new name on rename) */
+	char *image;      /* Actor.Attributes.image */
+	uint64_t time_ns; /* timeNano, else time * 1e9 */
+	int exit_code;    /* Actor.Attributes.exitCode of a die event, -1 when absent */
 };
 
 void docker_event_done(struct docker_event *ev);
@@ -164,7 +161,6 @@ int docker_event_parser_finish(struct docker_event_parser *p, struct docker_pars
 uint64_t docker_event_parser_objects(const struct docker_event_parser *p);
 
 /* One complete events object, e.g. one line of a capture. */
-int docker_parse_event(const char *buf, size_t len, struct docker_event *ret,
-		       struct docker_parse_error *err);
+int docker_parse_event(const char *buf, size_t len, struct docker_event *ret, struct docker_parse_error *err);
 
 #endif

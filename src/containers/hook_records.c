@@ -29,7 +29,9 @@ int hook_record_apply(struct containers *reg, const struct oci_record *rec)
 {
 	struct container c = { .source = CONTAINER_SOURCE_OCI_HOOK,
 			       .state = rec->stopped ? CONTAINER_STOPPED : CONTAINER_RUNNING,
-			       .pid = rec->pid > 0 ? (pid_t)rec->pid : 0, .mntns = rec->mntns, .netns = rec->netns,
+			       .pid = rec->pid > 0 ? (pid_t)rec->pid : 0,
+			       .mntns = rec->mntns,
+			       .netns = rec->netns,
 			       .cgroup_path = rec->cgroup,
 			       .cgroup_id = cgroup_is_containers_own(rec->cgroup, rec->id) ? rec->cgroup_id : 0,
 			       .name = rec->name,

@@ -11,19 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/jsonw.h"
+#include "common/log.h"
+#include "common/loop.h"
+#include "common/util.h"
 #include "conns/collector.h"
 #include "containers/containers.h"
 #include "containers/docker.h"
 #include "containers/hook_records.h"
 #include "daemon/ipc.h"
-#include "common/jsonw.h"
-#include "common/log.h"
-#include "common/loop.h"
+#include "daemon/report_build.h"
 #include "net/nat.h"
 #include "net/netinfo.h"
-#include "daemon/report_build.h"
 #include "report/report_json.h"
-#include "common/util.h"
 
 #define MAX_NAT_FDS 1024
 #define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */
@@ -39,9 +39,9 @@ struct daemon {
 	struct ipc_server *ipc;
 	struct netinfo_cache *addresses;
 	int inotify_fd;
-	int nat_fds[MAX_NAT_FDS];    /* the conntrack sockets in the loop now */
+	int nat_fds[MAX_NAT_FDS]; /* the conntrack sockets in the loop now */
 	size_t n_nat_fds;
-	char *report_json;           /* the latest report, serialised once, served many times */
+	char *report_json; /* the latest report, serialised once, served many times */
 	size_t report_len;
 	uint64_t started_ms, reports;
 	uint64_t last_sweep_ms;
@@ -238,9 +238,10 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "conntrack_flows", ns.flows);
 	jsonw_kv_u64(&w, "conntrack_resyncs", ns.resyncs);
 	jsonw_kv_u64(&w, "containers", containers_count(d->containers));
-	jsonw_kv_string(&w, "docker", !d->docker ? "disabled"
-				     : docker_client_state(d->docker) == DOCKER_CLIENT_SYNCED ? "connected"
-												 : "disconnected");
+	jsonw_kv_string(&w, "docker",
+			!d->docker                                               ? "disabled"
+			: docker_client_state(d->docker) == DOCKER_CLIENT_SYNCED ? "connected"
+										 : "disconnected");
 	jsonw_kv_u64(&w, "docker_reconnects", ds.disconnects);
 	jsonw_kv_u64(&w, "clients_served", is.served);
 	jsonw_kv_u64(&w, "clients_refused", is.refused);
@@ -310,8 +311,9 @@ static void daemon_teardown(struct daemon *d)
 
 int daemon_run(const struct daemon_options *o)
 {
-	struct collector_options co = { .no_ebpf = o->no_ebpf, .fall_back = false, .max_entries = o->max_conns,
-					.tracker = o->tracker };
+	struct collector_options co = {
+		.no_ebpf = o->no_ebpf, .fall_back = false, .max_entries = o->max_conns, .tracker = o->tracker
+	};
 	struct nat_options no = { .subscribe = true, .rcvbuf_bytes = o->conntrack_rcvbuf };
 	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = true };
 	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = mono_ms() };

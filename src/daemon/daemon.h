@@ -13,15 +13,15 @@
 #include "tracker/tracker.h"
 
 struct daemon_options {
-	const char *socket_path;     /* IPC_DEFAULT_SOCKET */
-	const char *state_dir;       /* the hook's records; OCI_STATE_DEFAULT_DIR */
-	const char *docker_host;     /* NULL: $DOCKER_HOST or the default socket */
+	const char *socket_path; /* IPC_DEFAULT_SOCKET */
+	const char *state_dir;   /* the hook's records; OCI_STATE_DEFAULT_DIR */
+	const char *docker_host; /* NULL: $DOCKER_HOST or the default socket */
 	bool no_docker;
 	bool no_ebpf;
-	uint32_t interval_ms;        /* 3000 */
-	uint64_t retention_ms;       /* how long stopped containers keep their names; 300000 */
-	size_t max_conns;            /* connection table bound; 0: its default */
-	uint32_t conntrack_rcvbuf;   /* 0: nat's default */
+	uint32_t interval_ms;      /* 3000 */
+	uint64_t retention_ms;     /* how long stopped containers keep their names; 300000 */
+	size_t max_conns;          /* connection table bound; 0: its default */
+	uint32_t conntrack_rcvbuf; /* 0: nat's default */
 	struct tracker_options tracker;
 };
 

@@ -162,7 +162,7 @@ static void client_read(struct ipc_client *c)
 	c->in_len += n;
 	newline = memchr(c->in, '\n', c->in_len);
 	if (!newline && n > 0 && c->in_len < sizeof(c->in))
-		return; /* more to come */
+		return;                   /* more to come */
 	if (!newline && c->in_len == 0) { /* closed without asking */
 		client_close(c);
 		return;
@@ -170,7 +170,10 @@ static void client_read(struct ipc_client *c)
 	if (ipc_parse_request(c->in, newline ? (size_t)(newline - c->in) : c->in_len, &kind) < 0) {
 		s->stats.bad++;
 		log_debug("ipc: a malformed request (%zu bytes)", c->in_len);
-		if (answer_error(c, "malformed request: send {\\\"request\\\":\\\"report\\\"} or {\\\"request\\\":\\\"stats\\\"}") < 0)
+		if (answer_error(
+			    c,
+			    "malformed request: send {\\\"request\\\":\\\"report\\\"} or {\\\"request\\\":\\\"stats\\\"}") <
+		    0)
 			client_close(c);
 		return;
 	}
@@ -231,7 +234,8 @@ static int on_listen(struct loop *l, int fd, uint32_t events, void *userdata)
 			return 0;
 		}
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !peer_allowed(s, &cred)) {
-			static const char refusal[] = "{\"error\":\"permission denied: ctopo's socket serves root and the group ctopo\"}\n";
+			static const char refusal[] =
+				"{\"error\":\"permission denied: ctopo's socket serves root and the group ctopo\"}\n";
 
 			s->stats.refused++;
 			log_debug("ipc: refused uid %u", (unsigned)cred.uid);
@@ -245,8 +249,9 @@ static int on_listen(struct loop *l, int fd, uint32_t events, void *userdata)
 			close(cfd);
 			continue;
 		}
-		*c = (struct ipc_client){ .fd = cfd, .server = s, .next = s->clients,
-					  .deadline_ms = now_ms() + IPC_CLIENT_TIMEOUT_MS };
+		*c = (struct ipc_client){
+			.fd = cfd, .server = s, .next = s->clients, .deadline_ms = now_ms() + IPC_CLIENT_TIMEOUT_MS
+		};
 		if (loop_add(l, cfd, EPOLLIN, on_client, c) < 0) {
 			close(cfd);
 			free(c);
@@ -270,8 +275,7 @@ static bool someone_listens(const struct sockaddr_un *sa)
 	return live;
 }
 
-int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata,
-		   struct ipc_server **ret)
+int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata, struct ipc_server **ret)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ipc_server *s;
@@ -282,15 +286,15 @@ int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void 
 		return log_error_errno(-ENAMETOOLONG, "socket path %s is too long", path);
 	strcpy(sa.sun_path, path);
 	if (someone_listens(&sa))
-		return log_error_errno(-EADDRINUSE,
+		return log_error_errno(
+			-EADDRINUSE,
 			"another ctopo daemon already serves %s: stop it first, or give this one --socket PATH", path);
 	unlink(path); /* a stale file from a daemon that died */
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	*s = (struct ipc_server){ .loop = l, .fd = -1, .answer = answer, .userdata = userdata,
-				  .path = strdup(path) };
+	*s = (struct ipc_server){ .loop = l, .fd = -1, .answer = answer, .userdata = userdata, .path = strdup(path) };
 	gr = getgrnam(IPC_GROUP);
 	if (gr) {
 		s->have_group = true;

@@ -29,8 +29,7 @@ typedef int (*ipc_answer_fn)(enum ipc_request_kind kind, char **ret_buf, size_t 
 
 /* Bind and listen at path (mode 0660, group "ctopo" when it exists) and join the loop. A live
  * daemon already answering there is -EADDRINUSE (message logged); a stale socket file is replaced. */
-int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata,
-		   struct ipc_server **ret);
+int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata, struct ipc_server **ret);
 /* Drop clients that stalled past IPC_CLIENT_TIMEOUT_MS; call it from a timer. */
 void ipc_server_reap(struct ipc_server *s);
 /* Close all clients, leave the loop, remove the socket file. */
@@ -38,10 +37,10 @@ void ipc_server_free(struct ipc_server *s);
 
 struct ipc_server_stats {
 	uint64_t served;
-	uint64_t refused;   /* peers without the right credentials */
-	uint64_t bad;       /* malformed requests */
-	uint64_t dropped;   /* timed out or went away mid-answer */
-	unsigned clients;   /* connected now */
+	uint64_t refused; /* peers without the right credentials */
+	uint64_t bad;     /* malformed requests */
+	uint64_t dropped; /* timed out or went away mid-answer */
+	unsigned clients; /* connected now */
 };
 void ipc_server_get_stats(const struct ipc_server *s, struct ipc_server_stats *ret);
 

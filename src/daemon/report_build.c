@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "net/netinfo.h"
 #include "common/util.h"
+#include "net/netinfo.h"
 
 uint32_t host_netns_inode(void)
 {
@@ -53,9 +53,13 @@ static void fill_conn(struct report_conn *rc, const struct conn *c, const struct
 {
 	struct nat_translation t;
 
-	*rc = (struct report_conn){ .netns = c->key.netns, .pid = c->pid, .mntns = c->mntns,
-				    .cgroup_id = c->cgroup_id, .bytes_sent = c->bytes_sent,
-				    .bytes_received = c->bytes_received, .duration_ms = c->duration_ns / 1e6 };
+	*rc = (struct report_conn){ .netns = c->key.netns,
+				    .pid = c->pid,
+				    .mntns = c->mntns,
+				    .cgroup_id = c->cgroup_id,
+				    .bytes_sent = c->bytes_sent,
+				    .bytes_received = c->bytes_received,
+				    .duration_ms = c->duration_ns / 1e6 };
 	endpoint_from_key(&rc->local, c->key.family, c->key.local_addr, c->key.local_port);
 	endpoint_from_key(&rc->remote, c->key.family, c->key.remote_addr, c->key.remote_port);
 	rc->peer_local = rc->remote;
@@ -63,10 +67,17 @@ static void fill_conn(struct report_conn *rc, const struct conn *c, const struct
 	memcpy(rc->comm, c->comm, sizeof(rc->comm));
 	rc->comm[sizeof(rc->comm) - 1] = '\0';
 	switch (c->direction) {
-	case CONN_DIR_OUTBOUND: rc->direction = REPORT_DIR_OUTBOUND; break;
-	case CONN_DIR_INBOUND: rc->direction = REPORT_DIR_INBOUND; break;
-	case CONN_DIR_LISTENING: rc->direction = REPORT_DIR_LISTEN; break;
-	default: rc->direction = REPORT_DIR_UNKNOWN;
+	case CONN_DIR_OUTBOUND:
+		rc->direction = REPORT_DIR_OUTBOUND;
+		break;
+	case CONN_DIR_INBOUND:
+		rc->direction = REPORT_DIR_INBOUND;
+		break;
+	case CONN_DIR_LISTENING:
+		rc->direction = REPORT_DIR_LISTEN;
+		break;
+	default:
+		rc->direction = REPORT_DIR_UNKNOWN;
 	}
 	if (c->direction == CONN_DIR_LISTENING)
 		rc->state = REPORT_STATE_LISTEN;
@@ -89,10 +100,13 @@ static void fill_container(struct report_container *rc, const struct container *
 {
 	const char *name = c->name ? c->name : "";
 
-	*rc = (struct report_container){ .pid = c->pid > 0 ? (uint32_t)c->pid : 0, .mntns = (uint32_t)c->mntns,
-					 .netns = (uint32_t)c->netns, .cgroup_id = c->cgroup_id,
+	*rc = (struct report_container){ .pid = c->pid > 0 ? (uint32_t)c->pid : 0,
+					 .mntns = (uint32_t)c->mntns,
+					 .netns = (uint32_t)c->netns,
+					 .cgroup_id = c->cgroup_id,
 					 .running = c->state == CONTAINER_RUNNING || c->state == CONTAINER_PAUSED,
-					 .started_at = c->started_ns / 1e9, .stopped_at = c->stopped_ns / 1e9 };
+					 .started_at = c->started_ns / 1e9,
+					 .stopped_at = c->stopped_ns / 1e9 };
 	snprintf(rc->id, sizeof(rc->id), "%.*s", REPORT_ID_LEN - 1, c->id);
 	snprintf(rc->name, sizeof(rc->name), "%s", name[0] == '/' ? name + 1 : name);
 	if (!rc->name[0]) /* a record from a hook that found no name: the short id is one */
@@ -104,7 +118,7 @@ static void fill_container(struct report_container *rc, const struct container *
 /* Processes whose mount namespace names no container may still be in one (a process that
  * entered only some namespaces, a runtime without a hook): ask their cgroup, once per pid. */
 struct pid_answer {
-	uint32_t pid;          /* 0: empty slot */
+	uint32_t pid; /* 0: empty slot */
 	const struct container *container;
 };
 

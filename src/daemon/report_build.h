@@ -7,18 +7,18 @@
 #include <stdint.h>
 
 #include "conns/conntable.h"
+#include "conns/snapshot.h"
 #include "containers/containers.h"
 #include "net/nat.h"
 #include "net/netinfo.h"
 #include "report/report.h"
-#include "conns/snapshot.h"
 
 struct report_sources {
-	const struct conn_report *conns;       /* required */
-	const struct nat *nat;                 /* NULL: no NAT information */
-	const struct containers *containers;   /* NULL: no container names */
-	const struct netns_list *namespaces;   /* NULL: discovered here */
-	struct netinfo_cache *addresses;       /* NULL: every namespace's addresses read afresh */
+	const struct conn_report *conns;     /* required */
+	const struct nat *nat;               /* NULL: no NAT information */
+	const struct containers *containers; /* NULL: no container names */
+	const struct netns_list *namespaces; /* NULL: discovered here */
+	struct netinfo_cache *addresses;     /* NULL: every namespace's addresses read afresh */
 };
 
 /* 0 or -ENOMEM; what cannot be read (a namespace gone) is skipped with a debug message. */

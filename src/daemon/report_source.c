@@ -5,17 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/util.h"
+#include "conns/snapshot.h"
 #include "containers/containers.h"
 #include "containers/docker.h"
 #include "containers/hook_records.h"
 #include "daemon/ipc.h"
-#include "common/log.h"
-#include "net/nat.h"
-#include "hook/oci_state.h"
 #include "daemon/report_build.h"
+#include "hook/oci_state.h"
+#include "net/nat.h"
 #include "report/report_json.h"
-#include "conns/snapshot.h"
-#include "common/util.h"
 
 #define DAEMON_TIMEOUT_MS 10000
 #define DOCKER_ONESHOT_TIMEOUT_MS 5000
@@ -86,12 +86,23 @@ out:
 bool report_source_option(struct report_source_options *o, int c, const char *arg)
 {
 	switch (c) {
-	case REPORT_SOURCE_OPT_SOCKET: o->socket_path = arg; return true;
-	case REPORT_SOURCE_OPT_NO_DAEMON: o->no_daemon = true; return true;
-	case REPORT_SOURCE_OPT_NO_EBPF: o->no_ebpf = true; return true;
-	case REPORT_SOURCE_OPT_DOCKER_HOST: o->docker_host = arg; return true;
-	case REPORT_SOURCE_OPT_NO_DOCKER: o->no_docker = true; return true;
-	default: return false;
+	case REPORT_SOURCE_OPT_SOCKET:
+		o->socket_path = arg;
+		return true;
+	case REPORT_SOURCE_OPT_NO_DAEMON:
+		o->no_daemon = true;
+		return true;
+	case REPORT_SOURCE_OPT_NO_EBPF:
+		o->no_ebpf = true;
+		return true;
+	case REPORT_SOURCE_OPT_DOCKER_HOST:
+		o->docker_host = arg;
+		return true;
+	case REPORT_SOURCE_OPT_NO_DOCKER:
+		o->no_docker = true;
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -112,11 +123,15 @@ int report_fetch(const struct report_source_options *o, struct report **ret, boo
 				*ret_from_daemon = true;
 				return 0;
 			}
-			log_warning("the daemon at %s sent a report this ctopo cannot read (%s); taking a "
-				    "snapshot instead", path, err);
+			log_warning(
+				"the daemon at %s sent a report this ctopo cannot read (%s); taking a "
+				"snapshot instead",
+				path, err);
 		} else if (r == -EACCES) {
-			log_warning("the daemon at %s refused us (root or the group ctopo only); taking a "
-				    "snapshot instead", path);
+			log_warning(
+				"the daemon at %s refused us (root or the group ctopo only); taking a "
+				"snapshot instead",
+				path);
 		} else if (r != -ENOENT && r != -ECONNREFUSED) {
 			log_warning("the daemon at %s did not answer (%s); taking a snapshot instead", path,
 				    strerror(-r));

@@ -14,7 +14,7 @@ struct report_source_options {
 	bool no_ebpf;            /* the snapshot reads /proc/PID/net/tcp rather than sock_diag */
 	const char *docker_host; /* NULL: $DOCKER_HOST or the default */
 	bool no_docker;
-	const char *state_dir;   /* the hook's records; NULL: the default */
+	const char *state_dir; /* the hook's records; NULL: the default */
 };
 
 /* The command-line options ps and graph share for where their report comes from: the entries for
@@ -27,17 +27,19 @@ enum {
 	REPORT_SOURCE_OPT_NO_DOCKER,
 };
 
-#define REPORT_SOURCE_LONGOPTS                                                            \
-	{ "socket", required_argument, NULL, REPORT_SOURCE_OPT_SOCKET },                  \
-	{ "no-daemon", no_argument, NULL, REPORT_SOURCE_OPT_NO_DAEMON },                  \
-	{ "no-ebpf", no_argument, NULL, REPORT_SOURCE_OPT_NO_EBPF },                      \
-	{ "docker-host", required_argument, NULL, REPORT_SOURCE_OPT_DOCKER_HOST },        \
-	{ "no-docker", no_argument, NULL, REPORT_SOURCE_OPT_NO_DOCKER }
+#define REPORT_SOURCE_LONGOPTS                                                             \
+	{ "socket", required_argument, NULL, REPORT_SOURCE_OPT_SOCKET },                   \
+		{ "no-daemon", no_argument, NULL, REPORT_SOURCE_OPT_NO_DAEMON },           \
+		{ "no-ebpf", no_argument, NULL, REPORT_SOURCE_OPT_NO_EBPF },               \
+		{ "docker-host", required_argument, NULL, REPORT_SOURCE_OPT_DOCKER_HOST }, \
+	{                                                                                  \
+		"no-docker", no_argument, NULL, REPORT_SOURCE_OPT_NO_DOCKER                \
+	}
 
-#define REPORT_SOURCE_USAGE                                                                     \
-	"  -s, --socket PATH         the daemon's socket (default /run/ctopo/ctopo.sock)\n"          \
-	"      --no-daemon           take a snapshot even when the daemon runs\n"                    \
-	"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"    \
+#define REPORT_SOURCE_USAGE                                                                           \
+	"  -s, --socket PATH         the daemon's socket (default /run/ctopo/ctopo.sock)\n"           \
+	"      --no-daemon           take a snapshot even when the daemon runs\n"                     \
+	"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"     \
 	"      --docker-host URL     the Docker Engine (default: $DOCKER_HOST or the local socket)\n" \
 	"      --no-docker           do not ask Docker for container names\n"
 

@@ -89,7 +89,8 @@ int main(int argc, char **argv)
 		return OCI_HOOK_EXIT_USAGE;
 	}
 	if (isatty(STDIN_FILENO)) {
-		fprintf(stderr, "ctopo-oci-hook: reads the container's OCI state JSON on stdin; run by an OCI runtime\n");
+		fprintf(stderr,
+			"ctopo-oci-hook: reads the container's OCI state JSON on stdin; run by an OCI runtime\n");
 		return OCI_HOOK_EXIT_USAGE;
 	}
 	return oci_hook_run_fd(&opts, STDIN_FILENO);

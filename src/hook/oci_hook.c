@@ -91,10 +91,10 @@ static void oci_record_donep(struct oci_record *rec)
 /* ---- parsing ---- */
 
 /* In the parsers: put the reason in err (the caller's buffer) and return -EINVAL. */
-#define FAIL(...)                                  \
-	({                                         \
+#define FAIL(...)                                   \
+	({                                          \
 		snprintf(err, errlen, __VA_ARGS__); \
-		-EINVAL;                           \
+		-EINVAL;                            \
 	})
 
 /* A string member; absent is fine (ret stays NULL), any other type is an error. */
@@ -110,8 +110,8 @@ static int string_member(yajl_val obj, const char *key, char **ret, char *err, s
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int parse_annotations(yajl_val v, const char *what, struct oci_annotation **ret, size_t *ret_n,
-			     char *err, size_t errlen)
+static int parse_annotations(yajl_val v, const char *what, struct oci_annotation **ret, size_t *ret_n, char *err,
+			     size_t errlen)
 {
 	struct oci_annotation *a;
 
@@ -161,8 +161,8 @@ static const char *printable(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage,
-			 struct oci_hook_state *ret, char *err, size_t errlen)
+int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage, struct oci_hook_state *ret, char *err,
+			 size_t errlen)
 {
 	_cleanup_(oci_hook_state_donep) struct oci_hook_state st = { 0 };
 	_cleanup_yajl_tree_ yajl_val root = NULL;
@@ -195,8 +195,9 @@ int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage,
 	if (!st.status)
 		return FAIL("no \"status\"");
 	if (!status_fits_stage(st.status, stage))
-		return FAIL("status \"%s\" does not belong to the %s stage (is the hook installed for the right stage?)",
-			    printable(st.status, quoted, sizeof(quoted)), oci_hook_stage_to_string(stage));
+		return FAIL(
+			"status \"%s\" does not belong to the %s stage (is the hook installed for the right stage?)",
+			printable(st.status, quoted, sizeof(quoted)), oci_hook_stage_to_string(stage));
 
 	v = oci_json_member(root, "pid");
 	if (v) {
@@ -207,8 +208,8 @@ int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage,
 	if (stage != OCI_HOOK_POSTSTOP && st.pid <= 0)
 		return FAIL("no \"pid\" > 0 at %s", oci_hook_stage_to_string(stage));
 
-	r = parse_annotations(oci_json_member(root, "annotations"), "annotation", &st.annotations,
-			      &st.n_annotations, err, errlen);
+	r = parse_annotations(oci_json_member(root, "annotations"), "annotation", &st.annotations, &st.n_annotations,
+			      err, errlen);
 	if (r < 0)
 		return r;
 
@@ -217,8 +218,7 @@ int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage,
 	return 0;
 }
 
-int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, char *err,
-			  size_t errlen)
+int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, char *err, size_t errlen)
 {
 	_cleanup_(oci_hook_config_donep) struct oci_hook_config cfg = { 0 };
 	_cleanup_yajl_tree_ yajl_val root = NULL;
@@ -254,8 +254,8 @@ int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *r
 		}
 	}
 
-	r = parse_annotations(oci_json_member(root, "annotations"), "annotation", &cfg.annotations,
-			      &cfg.n_annotations, err, errlen);
+	r = parse_annotations(oci_json_member(root, "annotations"), "annotation", &cfg.annotations, &cfg.n_annotations,
+			      err, errlen);
 	if (r < 0)
 		return r;
 	*ret = cfg;
@@ -369,7 +369,7 @@ static const char *lookup_annotation(const struct oci_hook_state *st, const stru
 static bool annotation_worth_keeping(const char *key, const char *value)
 {
 	static const char *const prefixes[] = {
-		"io.kubernetes.", "nerdctl/", "io.podman.annotations.", "org.opencontainers.image.",
+		"io.kubernetes.",       "nerdctl/", "io.podman.annotations.", "org.opencontainers.image.",
 		"io.container.manager",
 	};
 
@@ -456,10 +456,8 @@ int oci_hook_record_from_state(const struct oci_hook_state *st, const struct oci
 		pod_namespace = lookup_annotation(st, cfg, "io.kubernetes.pod.namespace");
 
 	if ((r = set_string(&rec.id, st->id)) < 0 || (r = pick_name(&rec, st, cfg, podman_name)) < 0 ||
-	    (r = set_string(&rec.pod_name, pod_name)) < 0 ||
-	    (r = set_string(&rec.pod_namespace, pod_namespace)) < 0 ||
-	    (r = set_string(&rec.bundle, st->bundle)) < 0 ||
-	    (r = set_string(&rec.runtime_status, st->status)) < 0 ||
+	    (r = set_string(&rec.pod_name, pod_name)) < 0 || (r = set_string(&rec.pod_namespace, pod_namespace)) < 0 ||
+	    (r = set_string(&rec.bundle, st->bundle)) < 0 || (r = set_string(&rec.runtime_status, st->status)) < 0 ||
 	    (r = set_string(&rec.source, OCI_RECORD_SOURCE)) < 0)
 		return r;
 	rec.pid = st->pid;
@@ -526,9 +524,9 @@ static void report(struct hook_run *run, int level, const char *fmt, ...)
 }
 
 /* ctopo's own trouble: reported, and fatal only with --strict. */
-#define TROUBLE(run, ...)                                 \
-	do {                                              \
-		(run)->trouble = true;                    \
+#define TROUBLE(run, ...)                                \
+	do {                                             \
+		(run)->trouble = true;                   \
 		report((run), LOG_WARNING, __VA_ARGS__); \
 	} while (0)
 
@@ -771,7 +769,7 @@ int oci_hook_run(const struct oci_hook_options *opts, const char *input, size_t 
 	r = oci_state_write_record(run.state_dir, &rec);
 	if (r < 0) {
 		TROUBLE(&run, "cannot write the container record to %s: %s%s", run.state_dir, strerror(-r),
-			opts->strict                         ? ""
+			opts->strict                       ? ""
 			: opts->stage == OCI_HOOK_POSTSTOP ? " (the container is not affected)"
 							   : " (the container starts without it)");
 		return exit_code(&run);

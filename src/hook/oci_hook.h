@@ -59,12 +59,11 @@ void oci_hook_config_done(struct oci_hook_config *cfg);
  * reason in err for anything else wrong (not JSON, wrong types, id missing or not matching
  * [A-Za-z0-9][A-Za-z0-9_.-]{0,127}, pid missing or <= 0 at prestart/createRuntime, a status
  * that does not belong to the stage). ret untouched on failure. */
-int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage,
-			 struct oci_hook_state *ret, char *err, size_t errlen);
+int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage, struct oci_hook_state *ret, char *err,
+			 size_t errlen);
 
 /* Parse config.json: hostname, process.args, annotations. -EINVAL with the reason in err. */
-int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, char *err,
-			  size_t errlen);
+int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, char *err, size_t errlen);
 
 /* podman: the first of "names" for id in c/storage's containers.json; -ENOENT when absent. */
 int oci_hook_podman_name(const char *buf, size_t len, const char *id, char **ret_name);
@@ -83,8 +82,8 @@ struct oci_hook_options {
 	enum oci_hook_stage stage;
 	const char *state_dir; /* NULL: OCI_STATE_DEFAULT_DIR */
 	bool strict;
-	bool debug;            /* say what was recorded on stderr */
-	bool syslog;           /* copy problems to syslog (off in unit tests) */
+	bool debug;  /* say what was recorded on stderr */
+	bool syslog; /* copy problems to syslog (off in unit tests) */
 };
 
 /* Everything the hook does after reading stdin; returns the process exit code and prints one

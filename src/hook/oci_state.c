@@ -172,12 +172,10 @@ static bool gen_kv_time(yajl_gen g, const char *key, double t)
 
 static bool gen_record(yajl_gen g, const struct oci_record *rec)
 {
-	bool ok = yajl_gen_map_open(g) == yajl_gen_status_ok &&
-		  gen_kv_u64(g, "version", OCI_RECORD_VERSION) &&
+	bool ok = yajl_gen_map_open(g) == yajl_gen_status_ok && gen_kv_u64(g, "version", OCI_RECORD_VERSION) &&
 		  gen_kv_str(g, "source", rec->source ? rec->source : OCI_RECORD_SOURCE) &&
 		  gen_kv_str(g, "id", rec->id) && gen_kv_str(g, "name", rec->name) &&
-		  gen_kv_str(g, "name_source", rec->name_source) &&
-		  gen_kv_str(g, "pod_name", rec->pod_name) &&
+		  gen_kv_str(g, "name_source", rec->name_source) && gen_kv_str(g, "pod_name", rec->pod_name) &&
 		  gen_kv_str(g, "pod_namespace", rec->pod_namespace);
 
 	if (ok && rec->pid > 0)
@@ -202,9 +200,8 @@ static bool gen_record(yajl_gen g, const struct oci_record *rec)
 			ok = gen_kv_str(g, rec->annotations[i].key, rec->annotations[i].value);
 		ok = ok && yajl_gen_map_close(g) == yajl_gen_status_ok;
 	}
-	ok = ok && gen_kv_str(g, "runtime_status", rec->runtime_status) &&
-	     gen_kv_str(g, "stage", rec->stage) && gen_str(g, "stopped") &&
-	     yajl_gen_bool(g, rec->stopped) == yajl_gen_status_ok;
+	ok = ok && gen_kv_str(g, "runtime_status", rec->runtime_status) && gen_kv_str(g, "stage", rec->stage) &&
+	     gen_str(g, "stopped") && yajl_gen_bool(g, rec->stopped) == yajl_gen_status_ok;
 	if (ok && rec->started_at > 0)
 		ok = gen_kv_time(g, "started_at", rec->started_at);
 	if (ok && rec->stopped_at > 0)
@@ -387,8 +384,7 @@ static int parse_record(yajl_val root, struct oci_record *rec)
 	    (r = dup_string_member(root, "name_source", &rec->name_source)) < 0 ||
 	    (r = dup_string_member(root, "pod_name", &rec->pod_name)) < 0 ||
 	    (r = dup_string_member(root, "pod_namespace", &rec->pod_namespace)) < 0 ||
-	    (r = u64_member(root, "pid", &pid)) < 0 ||
-	    (r = u64_member(root, "mntns", &rec->mntns)) < 0 ||
+	    (r = u64_member(root, "pid", &pid)) < 0 || (r = u64_member(root, "mntns", &rec->mntns)) < 0 ||
 	    (r = u64_member(root, "netns", &rec->netns)) < 0 ||
 	    (r = dup_string_member(root, "cgroup", &rec->cgroup)) < 0 ||
 	    (r = u64_member(root, "cgroup_id", &rec->cgroup_id)) < 0 ||
@@ -563,8 +559,8 @@ int oci_state_read_dir(const char *dir, oci_state_record_cb cb, void *userdata)
 			continue;
 		}
 		if (strcmp(rec.id, id)) {
-			log_debug("%s/%s: record is for id '%s', not for its file name, skipped", dir,
-				  de->d_name, rec.id);
+			log_debug("%s/%s: record is for id '%s', not for its file name, skipped", dir, de->d_name,
+				  rec.id);
 			continue;
 		}
 		r = cb(&rec, userdata);

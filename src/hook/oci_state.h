@@ -28,10 +28,10 @@ struct oci_record {
 	char *name_source; /* where the name came from, e.g. "annotation:nerdctl/name", "hostname" */
 	char *pod_name;    /* NULL when the runtime named no pod */
 	char *pod_namespace;
-	int64_t pid;       /* the container's init on the host; 0 when unknown */
-	uint64_t mntns;    /* inodes of /proc/PID/ns/{mnt,net}; 0 when unknown */
+	int64_t pid;    /* the container's init on the host; 0 when unknown */
+	uint64_t mntns; /* inodes of /proc/PID/ns/{mnt,net}; 0 when unknown */
 	uint64_t netns;
-	char *cgroup;      /* from /proc/PID/cgroup: the v2 path, else a v1 path; NULL when unknown */
+	char *cgroup;       /* from /proc/PID/cgroup: the v2 path, else a v1 path; NULL when unknown */
 	uint64_t cgroup_id; /* inode of the cgroup v2 directory; 0 when it has none of its own */
 	char *bundle;
 	char **args;
@@ -41,9 +41,9 @@ struct oci_record {
 	char *runtime_status; /* the runtime's "status" at the last hook: creating, created, stopped */
 	char *stage;          /* the hook stage that wrote the record last */
 	bool stopped;
-	double started_at;    /* UNIX seconds; 0 when unknown (a poststop without a prestart record) */
-	double stopped_at;    /* UNIX seconds; 0 while running */
-	char *source;         /* "oci-hook" */
+	double started_at; /* UNIX seconds; 0 when unknown (a poststop without a prestart record) */
+	double stopped_at; /* UNIX seconds; 0 while running */
+	char *source;      /* "oci-hook" */
 };
 
 void oci_record_done(struct oci_record *rec);
@@ -75,7 +75,6 @@ typedef int (*oci_state_record_cb)(const struct oci_record *rec, void *userdata)
 int oci_state_read_dir(const char *dir, oci_state_record_cb cb, void *userdata);
 
 /* Helpers shared with oci_hook.c. */
-
 
 /* Parse buf (len bytes, no NUL inside) with yajl_tree; -EINVAL with a message in err when it is
  * not JSON or nests deeper than 64 levels (yajl frees trees recursively: a megabyte of '['

@@ -6,9 +6,9 @@
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +19,8 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/netlink_check.h"
-#include "conns/snapshot.h"
 #include "common/util.h"
+#include "conns/snapshot.h"
 
 #define NAT_DEFAULT_RCVBUF (8u << 20)
 #define NAT_RECV_SIZE 65536
@@ -48,7 +48,7 @@ struct nat_ns {
 	uint32_t inode;
 	struct mnl_socket *events; /* NULL unless subscribed */
 	struct mnl_socket *dump;
-	bool seen;                 /* still there at the last namespace discovery */
+	bool seen; /* still there at the last namespace discovery */
 };
 
 struct nat {
@@ -366,8 +366,8 @@ static int ct_dump_filtered(struct nat *n, struct nat_ns *ns, uint32_t status_va
 			return -errno;
 		r = apply_run(n, ns->inode, n->buf, (size_t)len, seq, portid, &messages);
 	} while (r == 1);
-	log_debug("conntrack dump of network namespace %u (status %#x/%#x): %u flows sent", ns->inode,
-		  status_val, status_mask, messages);
+	log_debug("conntrack dump of network namespace %u (status %#x/%#x): %u flows sent", ns->inode, status_val,
+		  status_mask, messages);
 	return r;
 }
 
@@ -579,8 +579,9 @@ int nat_new(const struct nat_options *opts, struct nat **ret)
 	r = nat_update_namespaces(n);
 	if (r == -EPROTONOSUPPORT) {
 		nat_free(n);
-		return log_error_errno(r, "conntrack is not available (%m): NAT translations will not be shown; "
-					  "load nf_conntrack_netlink");
+		return log_error_errno(r,
+				       "conntrack is not available (%m): NAT translations will not be shown; "
+				       "load nf_conntrack_netlink");
 	}
 	if (r < 0) {
 		nat_free(n);
@@ -685,8 +686,10 @@ int nat_lookup(const struct nat *n, const struct conn_key *key, struct nat_trans
 		for (const struct nat_flow *f = n->by_orig[b]; f; f = f->next_orig) {
 			if (!netns_ok(f->netns, key->netns, same) || memcmp(&f->orig, &t, sizeof(t)))
 				continue;
-			*ret = (struct nat_translation){ .netns = f->netns, .originator = true,
-							 .dnat = f->status & IPS_DST_NAT, .snat = f->status & IPS_SRC_NAT };
+			*ret = (struct nat_translation){ .netns = f->netns,
+							 .originator = true,
+							 .dnat = f->status & IPS_DST_NAT,
+							 .snat = f->status & IPS_SRC_NAT };
 			endpoint_of(f->reply.family, f->reply.src, f->reply.sport, &ret->peer);
 			endpoint_of(f->reply.family, f->reply.dst, f->reply.dport, &ret->local);
 			return 0;
@@ -694,8 +697,10 @@ int nat_lookup(const struct nat *n, const struct conn_key *key, struct nat_trans
 		for (const struct nat_flow *f = n->by_reply[b]; f; f = f->next_reply) {
 			if (!netns_ok(f->netns, key->netns, same) || memcmp(&f->reply, &t, sizeof(t)))
 				continue;
-			*ret = (struct nat_translation){ .netns = f->netns, .originator = false,
-							 .dnat = f->status & IPS_DST_NAT, .snat = f->status & IPS_SRC_NAT };
+			*ret = (struct nat_translation){ .netns = f->netns,
+							 .originator = false,
+							 .dnat = f->status & IPS_DST_NAT,
+							 .snat = f->status & IPS_SRC_NAT };
 			endpoint_of(f->orig.family, f->orig.src, f->orig.sport, &ret->peer);
 			endpoint_of(f->orig.family, f->orig.dst, f->orig.dport, &ret->local);
 			return 0;

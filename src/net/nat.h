@@ -22,9 +22,9 @@ struct nat_endpoint {
 
 /* A socket's view of a translated flow. */
 struct nat_translation {
-	uint32_t netns;           /* the namespace whose conntrack translated the flow */
-	bool dnat, snat;          /* what the flow underwent */
-	bool originator;          /* this socket opened the flow (a client); else it answered it */
+	uint32_t netns;  /* the namespace whose conntrack translated the flow */
+	bool dnat, snat; /* what the flow underwent */
+	bool originator; /* this socket opened the flow (a client); else it answered it */
 	/* the other end with NAT undone: for a client, the address a DNAT really sent it to; for a
 	 * server, the client's own address before SNAT/masquerade */
 	struct nat_endpoint peer;
@@ -34,15 +34,15 @@ struct nat_translation {
 };
 
 struct nat_options {
-	bool subscribe;           /* follow NEW/UPDATE/DESTROY events (else: one dump only) */
-	uint32_t rcvbuf_bytes;    /* event socket receive buffer; 0: 8 MiB */
-	uint32_t only_netns;      /* 0: every namespace */
+	bool subscribe;        /* follow NEW/UPDATE/DESTROY events (else: one dump only) */
+	uint32_t rcvbuf_bytes; /* event socket receive buffer; 0: 8 MiB */
+	uint32_t only_netns;   /* 0: every namespace */
 };
 
 struct nat_stats {
-	uint64_t flows;           /* NATed TCP flows known now */
-	uint64_t events;          /* conntrack events read */
-	uint64_t resyncs;         /* re-dumps after the event queue overflowed (ENOBUFS) */
+	uint64_t flows;   /* NATed TCP flows known now */
+	uint64_t events;  /* conntrack events read */
+	uint64_t resyncs; /* re-dumps after the event queue overflowed (ENOBUFS) */
 	unsigned namespaces;
 	unsigned namespaces_failed;
 };

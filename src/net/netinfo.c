@@ -2,12 +2,12 @@
 #include "net/netinfo.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -158,7 +158,7 @@ out:
 
 struct cached_netns {
 	uint32_t inode;
-	bool used;                  /* read since the last sweep */
+	bool used; /* read since the last sweep */
 	uint64_t read_at_ms;
 	struct report_prefix *prefixes;
 	size_t n;

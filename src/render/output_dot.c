@@ -36,7 +36,8 @@ static void dot_node(FILE *out, const struct graph_node *n, const char *indent)
 		fputs(" [label=", out);
 		dot_string(out, text);
 		fputs(n->kind == GRAPH_NODE_UNKNOWN_LOCAL ? ", shape=ellipse, style=dashed];\n"
-							  : ", shape=ellipse, style=filled, fillcolor=\"#eeeeee\"];\n", out);
+							  : ", shape=ellipse, style=filled, fillcolor=\"#eeeeee\"];\n",
+		      out);
 	}
 }
 
@@ -47,7 +48,8 @@ void output_graph_dot(FILE *out, const struct report *r, const struct graph *g)
 	      "  rankdir=LR;\n"
 	      "  graph [fontname=\"Helvetica\"];\n"
 	      "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
-	      "  edge [fontname=\"Helvetica\", fontsize=10];\n", out);
+	      "  edge [fontname=\"Helvetica\", fontsize=10];\n",
+	      out);
 	for (size_t i = 0; i < g->n_namespaces; i++) {
 		const struct graph_namespace *ns = &g->namespaces[i];
 		char label[1024];

@@ -11,10 +11,14 @@ static const char *node_kind_name(unsigned kind)
 static const char *pseudo_name(unsigned kind)
 {
 	switch (kind) {
-	case GRAPH_NODE_INTERNET_IN: return "internet-inbound";
-	case GRAPH_NODE_INTERNET_OUT: return "internet-outbound";
-	case GRAPH_NODE_UNKNOWN_LOCAL: return "unknown-local";
-	default: return NULL;
+	case GRAPH_NODE_INTERNET_IN:
+		return "internet-inbound";
+	case GRAPH_NODE_INTERNET_OUT:
+		return "internet-outbound";
+	case GRAPH_NODE_UNKNOWN_LOCAL:
+		return "unknown-local";
+	default:
+		return NULL;
 	}
 }
 

@@ -19,7 +19,7 @@ struct ps_view {
 	const struct report_container **order; /* containers sorted by name */
 	bool *shown;                           /* per entry of order */
 	bool host_shown;
-	size_t *sorted;                        /* conn indices, by owner then process then tuple */
+	size_t *sorted; /* conn indices, by owner then process then tuple */
 };
 
 static int by_name(const void *pa, const void *pb)
@@ -133,7 +133,8 @@ static void sharing(const struct ps_view *v, const struct report_container *c, c
 	for (size_t i = 0; i < v->r->n_containers && used < len; i++) {
 		const struct report_container *o = v->order[i];
 
-		if (o == c || !report_container_runs_in_netns(c, c->netns) || !report_container_runs_in_netns(o, c->netns))
+		if (o == c || !report_container_runs_in_netns(c, c->netns) ||
+		    !report_container_runs_in_netns(o, c->netns))
 			continue;
 		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "", o->name);
 	}
@@ -210,8 +211,8 @@ static const char *direction_short(const struct conn_match *m, const struct repo
 }
 
 enum { COL_PROCESS, COL_DIR, COL_LOCAL, COL_REMOTE, COL_PEER, COL_STATE, COL_AGE, COL_BYTES, N_COLS };
-static const char *const col_names[N_COLS] = { "PROCESS", "DIR", "LOCAL", "REMOTE", "PEER", "STATE", "AGE",
-					      "BYTES(out/in)" };
+static const char *const col_names[N_COLS] = { "PROCESS", "DIR",   "LOCAL", "REMOTE",
+					       "PEER",    "STATE", "AGE",   "BYTES(out/in)" };
 
 struct row {
 	char col[N_COLS][200];
@@ -346,9 +347,12 @@ static const char *peer_kind(unsigned kind)
 {
 	switch (kind) {
 	case MATCH_PEER:
-	case MATCH_LISTENER: return "process";
-	case MATCH_INTERNET: return "internet";
-	default: return "unknown-local";
+	case MATCH_LISTENER:
+		return "process";
+	case MATCH_INTERNET:
+		return "internet";
+	default:
+		return "unknown-local";
 	}
 }
 

@@ -42,8 +42,9 @@ static void index_add(struct index *ix, uint64_t hash, size_t pos)
 	ix->heads[b] = pos + 1;
 }
 
-#define INDEX_FOREACH(ix, hash, pos) \
-	for (size_t _p = (ix)->heads[(hash) & ((ix)->n_buckets - 1)]; _p && ((pos) = _p - 1, 1); _p = (ix)->next[_p - 1])
+#define INDEX_FOREACH(ix, hash, pos)                                                             \
+	for (size_t _p = (ix)->heads[(hash) & ((ix)->n_buckets - 1)]; _p && ((pos) = _p - 1, 1); \
+	     _p = (ix)->next[_p - 1])
 
 static uint64_t fnv(uint64_t h, const void *data, size_t len)
 {
@@ -111,9 +112,8 @@ static const struct report_container *container_by_mntns(const struct report *r,
 	return started ? started : fallback;
 }
 
-const struct report_container *render_map_container(const struct report *r, uint32_t mntns,
-						    uint64_t cgroup_id, const char *container_id,
-						    uint32_t netns, double when)
+const struct report_container *render_map_container(const struct report *r, uint32_t mntns, uint64_t cgroup_id,
+						    const char *container_id, uint32_t netns, double when)
 {
 	const struct report_container *only = NULL;
 	size_t matches = 0;
@@ -160,7 +160,7 @@ struct builder {
 	const struct report *r;
 	struct graph *g;
 	size_t nodes_cap, edges_cap;
-	struct index node_ix;  /* by hash of node id */
+	struct index node_ix; /* by hash of node id */
 	size_t node_ix_cap;
 };
 
@@ -190,8 +190,8 @@ static ssize_t node_get(struct builder *b, const struct graph_node *proto)
 	size_t pos;
 
 	INDEX_FOREACH(&b->node_ix, h, pos)
-		if (!strcmp(b->g->nodes[pos].id, proto->id))
-			return pos;
+	if (!strcmp(b->g->nodes[pos].id, proto->id))
+		return pos;
 	if (b->g->n_nodes >= b->node_ix_cap)
 		return -ENOMEM; /* sized for the worst case up front; cannot happen */
 	if (grow((void **)&b->g->nodes, &b->nodes_cap, b->g->n_nodes, sizeof(*proto)) < 0)
@@ -203,8 +203,7 @@ static ssize_t node_get(struct builder *b, const struct graph_node *proto)
 
 static ssize_t process_node(struct builder *b, const struct report_conn *c)
 {
-	struct graph_node n = { .kind = GRAPH_NODE_PROCESS, .pid = c->pid, .netns = c->netns,
-				.mntns = c->mntns };
+	struct graph_node n = { .kind = GRAPH_NODE_PROCESS, .pid = c->pid, .netns = c->netns, .mntns = c->mntns };
 	ssize_t i;
 
 	snprintf(n.id, sizeof(n.id), "proc:%u:%u:%u", c->netns, c->pid, c->mntns);
@@ -242,8 +241,13 @@ static int add_edge(struct builder *b, size_t from, size_t to, const struct repo
 	if (grow((void **)&b->g->edges, &b->edges_cap, b->g->n_edges, sizeof(*e)) < 0)
 		return -ENOMEM;
 	e = &b->g->edges[b->g->n_edges++];
-	*e = (struct graph_edge){ .from = from, .to = to, .port = port, .dialled_port = dialled,
-				  .nat = client_side && client_side->nat, .state = c->state, .count = 1 };
+	*e = (struct graph_edge){ .from = from,
+				  .to = to,
+				  .port = port,
+				  .dialled_port = dialled,
+				  .nat = client_side && client_side->nat,
+				  .state = c->state,
+				  .count = 1 };
 	if (c->state != REPORT_STATE_ESTABLISHED) {
 		e->closed = 1;
 		e->bytes = c->bytes_sent + c->bytes_received;
@@ -259,7 +263,8 @@ static const struct report_conn *find_listener(const struct report *r, const str
 	const struct report_conn *wildcard = NULL;
 	size_t pos;
 
-	INDEX_FOREACH(listeners, want->port, pos) {
+	INDEX_FOREACH(listeners, want->port, pos)
+	{
 		const struct report_conn *l = &r->conns[pos];
 		const struct report_netns *ns;
 
@@ -277,8 +282,7 @@ static const struct report_conn *find_listener(const struct report *r, const str
 		}
 		ns = report_netns_find(r, l->netns);
 		for (size_t i = 0; ns && i < ns->n_prefixes; i++)
-			if (ns->prefixes[i].family == want->family &&
-			    !memcmp(ns->prefixes[i].addr, want->addr, 16)) {
+			if (ns->prefixes[i].family == want->family && !memcmp(ns->prefixes[i].addr, want->addr, 16)) {
 				wildcard = l;
 				break;
 			}
@@ -296,7 +300,8 @@ static const struct report_conn *find_peer(const struct report *r, const struct 
 
 	const struct report_conn *found = NULL;
 
-	INDEX_FOREACH(tuples, hash_tuple(pl, pr), pos) {
+	INDEX_FOREACH(tuples, hash_tuple(pl, pr), pos)
+	{
 		const struct report_conn *p = &r->conns[pos];
 
 		if (p == c || is_client[pos] || !endpoint_equal(&p->local, pl) || !endpoint_equal(&p->remote, pr))
@@ -398,10 +403,10 @@ static int finish(struct graph *g, uint32_t host_netns)
 			size_t pos;
 
 			INDEX_FOREACH(&ix, hash_str(g->nodes[i].id), pos)
-				if (!strcmp(sorted[pos].id, g->nodes[i].id)) {
-					new_pos[i] = pos;
-					break;
-				}
+			if (!strcmp(sorted[pos].id, g->nodes[i].id)) {
+				new_pos[i] = pos;
+				break;
+			}
 		}
 		index_free(&ix);
 	}
@@ -589,7 +594,8 @@ int render_match_connections(const struct report *r, struct conn_match **ret)
 			m[i] = (struct conn_match){ .is_client = true, .kind = MATCH_LISTENER, .peer = l - r->conns };
 		else
 			m[i].kind = report_address_is_local(r, c->peer_local.family, c->peer_local.addr)
-					    ? MATCH_UNKNOWN_LOCAL : MATCH_INTERNET;
+					    ? MATCH_UNKNOWN_LOCAL
+					    : MATCH_INTERNET;
 	}
 	/* servers whose client we do not know */
 	for (size_t i = 0; i < n; i++) {
@@ -598,7 +604,7 @@ int render_match_connections(const struct report *r, struct conn_match **ret)
 		if (is_client[i] || m[i].kind != MATCH_NONE || c->direction == REPORT_DIR_LISTEN)
 			continue;
 		m[i].kind = report_address_is_local(r, c->remote.family, c->remote.addr) ? MATCH_UNKNOWN_LOCAL
-											: MATCH_INTERNET;
+											 : MATCH_INTERNET;
 	}
 	*ret = TAKE_PTR(m);
 	err = 0;

@@ -14,32 +14,32 @@
 
 enum graph_node_kind {
 	GRAPH_NODE_PROCESS = 0,
-	GRAPH_NODE_INTERNET_IN = 1,  /* clients outside every local network */
-	GRAPH_NODE_INTERNET_OUT = 2, /* servers outside every local network */
+	GRAPH_NODE_INTERNET_IN = 1,   /* clients outside every local network */
+	GRAPH_NODE_INTERNET_OUT = 2,  /* servers outside every local network */
 	GRAPH_NODE_UNKNOWN_LOCAL = 3, /* a local address with no process we know of */
 };
 
 struct graph_node {
-	char id[96];                   /* stable: "proc:<pid>:<mntns>", "internet:in", "local:<addr>" */
+	char id[96]; /* stable: "proc:<pid>:<mntns>", "internet:in", "local:<addr>" */
 	uint8_t kind;
-	uint32_t pid;                  /* processes */
-	char name[REPORT_COMM_LEN];    /* comm; empty when unknown */
-	uint32_t netns;                /* processes: their namespace */
+	uint32_t pid;               /* processes */
+	char name[REPORT_COMM_LEN]; /* comm; empty when unknown */
+	uint32_t netns;             /* processes: their namespace */
 	uint32_t mntns;
 	const struct report_container *container; /* NULL: a host process (or pseudo node) */
-	char address[48];              /* unknown local hosts */
-	bool listening;                /* has a listening socket */
+	char address[48];                         /* unknown local hosts */
+	bool listening;                           /* has a listening socket */
 };
 
 struct graph_edge {
-	size_t from, to;    /* indices into nodes; from is the client */
-	uint16_t port;      /* the server's port (after NAT) */
+	size_t from, to;       /* indices into nodes; from is the client */
+	uint16_t port;         /* the server's port (after NAT) */
 	uint16_t dialled_port; /* what the client dialled; differs from port under DNAT */
 	bool nat;
-	uint8_t state;      /* enum report_state: established if any connection still is */
-	uint32_t count;     /* connections aggregated into this edge */
-	uint32_t closed;    /* of which closed or failed */
-	uint64_t bytes;     /* sent + received, closed connections only (live ones have no count yet) */
+	uint8_t state;   /* enum report_state: established if any connection still is */
+	uint32_t count;  /* connections aggregated into this edge */
+	uint32_t closed; /* of which closed or failed */
+	uint64_t bytes;  /* sent + received, closed connections only (live ones have no count yet) */
 };
 
 struct graph_namespace {
@@ -89,9 +89,8 @@ int render_match_connections(const struct report *r, struct conn_match **ret);
  * one, so when several containers had that mount namespace inode, the one that had started last
  * before `when` (the connection's first sight, UNIX seconds; 0: unknown) is it; without times, a
  * running one, else the one that stopped last. */
-const struct report_container *render_map_container(const struct report *r, uint32_t mntns,
-						    uint64_t cgroup_id, const char *container_id,
-						    uint32_t netns, double when);
+const struct report_container *render_map_container(const struct report *r, uint32_t mntns, uint64_t cgroup_id,
+						    const char *container_id, uint32_t netns, double when);
 
 /* Build the graph; the graph points into r, which must outlive it. 0 or -ENOMEM / -ENOENT
  * (a filter naming no container). */

@@ -170,20 +170,29 @@ bool report_address_is_local(const struct report *r, uint16_t family, const uint
 const char *report_state_name(unsigned state)
 {
 	switch (state) {
-	case REPORT_STATE_ESTABLISHED: return "established";
-	case REPORT_STATE_CLOSED: return "closed";
-	case REPORT_STATE_FAILED: return "failed";
-	case REPORT_STATE_LISTEN: return "listen";
-	default: return "?";
+	case REPORT_STATE_ESTABLISHED:
+		return "established";
+	case REPORT_STATE_CLOSED:
+		return "closed";
+	case REPORT_STATE_FAILED:
+		return "failed";
+	case REPORT_STATE_LISTEN:
+		return "listen";
+	default:
+		return "?";
 	}
 }
 
 const char *report_direction_name(unsigned direction)
 {
 	switch (direction) {
-	case REPORT_DIR_OUTBOUND: return "outbound";
-	case REPORT_DIR_INBOUND: return "inbound";
-	case REPORT_DIR_LISTEN: return "listen";
-	default: return "unknown";
+	case REPORT_DIR_OUTBOUND:
+		return "outbound";
+	case REPORT_DIR_INBOUND:
+		return "inbound";
+	case REPORT_DIR_LISTEN:
+		return "listen";
+	default:
+		return "unknown";
 	}
 }

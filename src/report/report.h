@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REPORT_ID_LEN 65     /* 64 hex digits of a Docker/OCI id + NUL */
+#define REPORT_ID_LEN 65 /* 64 hex digits of a Docker/OCI id + NUL */
 #define REPORT_NAME_LEN 128
 #define REPORT_COMM_LEN 16
 
@@ -17,7 +17,7 @@ enum report_direction {
 	REPORT_DIR_UNKNOWN = 0, /* found by a snapshot, neither end known as a listener */
 	REPORT_DIR_OUTBOUND = 1,
 	REPORT_DIR_INBOUND = 2,
-	REPORT_DIR_LISTEN = 3,  /* a listening socket, not a connection */
+	REPORT_DIR_LISTEN = 3, /* a listening socket, not a connection */
 };
 
 enum report_state {
@@ -47,22 +47,22 @@ struct report_conn {
 	uint32_t mntns;
 	uint64_t cgroup_id;
 	char container_id[REPORT_ID_LEN]; /* optional: found at build time, e.g. from /proc/PID/cgroup */
-	double first_seen, last_seen;      /* UNIX seconds */
+	double first_seen, last_seen;     /* UNIX seconds */
 	uint64_t bytes_sent, bytes_received;
-	double duration_ms;                /* closed/failed only */
+	double duration_ms; /* closed/failed only */
 };
 
 struct report_container {
 	char id[REPORT_ID_LEN];
 	char name[REPORT_NAME_LEN];
 	char image[REPORT_NAME_LEN];
-	uint32_t pid;           /* init process; 0 when stopped */
+	uint32_t pid; /* init process; 0 when stopped */
 	uint32_t mntns, netns;
 	uint64_t cgroup_id;
 	bool running;
-	double started_at;      /* UNIX seconds; 0 when unknown */
-	double stopped_at;      /* UNIX seconds; 0 while running or when unknown */
-	char source[16];        /* "docker", "oci-hook" */
+	double started_at; /* UNIX seconds; 0 when unknown */
+	double stopped_at; /* UNIX seconds; 0 while running or when unknown */
+	char source[16];   /* "docker", "oci-hook" */
 };
 
 struct report_prefix {
@@ -82,7 +82,7 @@ struct report_netns {
 struct report {
 	double generated_at;
 	uint32_t host_netns;
-	uint32_t host_mntns;  /* a process in it is a host process, whatever netns it entered */
+	uint32_t host_mntns; /* a process in it is a host process, whatever netns it entered */
 	struct report_conn *conns;
 	size_t n_conns;
 	struct report_container *containers;

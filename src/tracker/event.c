@@ -50,20 +50,28 @@ int event_decode(const void *data, size_t size, struct ctopo_event *ret)
 const char *event_type_name(unsigned type)
 {
 	switch (type) {
-	case CTOPO_EV_CONNECT: return "connect";
-	case CTOPO_EV_CONNECT_FAILED: return "connect_failed";
-	case CTOPO_EV_ACCEPT: return "accept";
-	case CTOPO_EV_CLOSE: return "close";
-	default: return "?";
+	case CTOPO_EV_CONNECT:
+		return "connect";
+	case CTOPO_EV_CONNECT_FAILED:
+		return "connect_failed";
+	case CTOPO_EV_ACCEPT:
+		return "accept";
+	case CTOPO_EV_CLOSE:
+		return "close";
+	default:
+		return "?";
 	}
 }
 
 const char *direction_name(unsigned direction)
 {
 	switch (direction) {
-	case CTOPO_DIR_OUTBOUND: return "outbound";
-	case CTOPO_DIR_INBOUND: return "inbound";
-	default: return "unknown";
+	case CTOPO_DIR_OUTBOUND:
+		return "outbound";
+	case CTOPO_DIR_INBOUND:
+		return "inbound";
+	default:
+		return "unknown";
 	}
 }
 
@@ -92,8 +100,8 @@ static const char *error_name(int err)
 
 void event_print_table_header(FILE *out)
 {
-	fprintf(out, "%-12s %-14s %7s %-16s %10s %10s %-24s %-24s %s\n", "TIME", "EVENT", "PID", "COMM",
-		"NETNS", "MNTNS", "LOCAL", "REMOTE", "DETAIL");
+	fprintf(out, "%-12s %-14s %7s %-16s %10s %10s %-24s %-24s %s\n", "TIME", "EVENT", "PID", "COMM", "NETNS",
+		"MNTNS", "LOCAL", "REMOTE", "DETAIL");
 }
 
 void event_print_table_row(FILE *out, const struct ctopo_event *ev, double wall_ts)
@@ -114,8 +122,8 @@ void event_print_table_row(FILE *out, const struct ctopo_event *ev, double wall_
 	else if (ev->type == CTOPO_EV_CONNECT_FAILED)
 		snprintf(detail, sizeof(detail), "%s after %.3fms", ev->error ? error_name(ev->error) : "failed",
 			 ev->duration_ns / 1e6);
-	fprintf(out, "%-12s %-14s %7u %-16s %10u %10u %-24s %-24s %s\n", clock, event_type_name(ev->type),
-		ev->pid, ev->pid ? ev->comm : "?", ev->netns, ev->mntns, local, remote, detail);
+	fprintf(out, "%-12s %-14s %7u %-16s %10u %10u %-24s %-24s %s\n", clock, event_type_name(ev->type), ev->pid,
+		ev->pid ? ev->comm : "?", ev->netns, ev->mntns, local, remote, detail);
 }
 
 void event_print_json(FILE *out, const struct ctopo_event *ev, double wall_ts)

@@ -12,7 +12,7 @@
  * or family. comm is NUL-terminated and addresses normalised (v4-mapped -> IPv4). */
 int event_decode(const void *data, size_t size, struct ctopo_event *ret);
 
-const char *event_type_name(unsigned type);    /* "connect", ..., "?" */
+const char *event_type_name(unsigned type);     /* "connect", ..., "?" */
 const char *direction_name(unsigned direction); /* "outbound", "inbound", "unknown" */
 
 /* bpf_ktime_get_ns() is CLOCK_MONOTONIC; this gives the same instant as UNIX seconds. */

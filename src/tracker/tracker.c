@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tracker/event.h"
 #include "common/log.h"
 #include "tracker.skel.h"
+#include "tracker/event.h"
 
 #define DEFAULT_BTF "/sys/kernel/btf/vmlinux"
 #define TRACEFS "/sys/kernel/tracing"
@@ -55,41 +55,47 @@ static int ensure_tracefs(void)
 	if (!path_exists(TRACEFS "/events")) {
 		if (mount("nodev", TRACEFS, "tracefs", 0, NULL) < 0 && errno != EBUSY)
 			return log_error_errno(-errno,
-				"tracefs is not mounted and mounting it failed (%m): "
-				"run 'mount -t tracefs nodev " TRACEFS "' as root");
+					       "tracefs is not mounted and mounting it failed (%m): "
+					       "run 'mount -t tracefs nodev " TRACEFS "' as root");
 		if (path_exists(TRACEFS TRACEPOINT_DIR))
 			return 0;
 	}
-	return log_error_errno(-ENOENT,
-		"the tracepoint sock:inet_sock_set_state is missing from " TRACEFS "/events: "
-		"ctopo needs Linux >= 4.16 built with CONFIG_TRACEPOINTS (or use --no-ebpf where offered)");
+	return log_error_errno(
+		-ENOENT, "the tracepoint sock:inet_sock_set_state is missing from " TRACEFS
+			 "/events: "
+			 "ctopo needs Linux >= 4.16 built with CONFIG_TRACEPOINTS (or use --no-ebpf where offered)");
 }
 
 static int explain_load_error(int err, const char *btf_path)
 {
 	if (err == -EACCES && geteuid() == 0)
-		return log_error_errno(err,
+		return log_error_errno(
+			err,
 			"the kernel's verifier rejected the BPF tracker (%m): this kernel and ctopo disagree; "
 			"run with -v for the verifier log and report it");
 	if (err == -EPERM || err == -EACCES) {
 		struct rlimit rl;
 
 		if (geteuid() != 0)
-			return log_error_errno(err,
+			return log_error_errno(
+				err,
 				"loading the BPF tracker was refused (%m): run ctopo as root, or give it "
 				"CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_PTRACE (CAP_SYS_ADMIN before Linux 5.8)");
 		if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-			return log_error_errno(err,
+			return log_error_errno(
+				err,
 				"loading the BPF tracker was refused (%m) and RLIMIT_MEMLOCK is %llu bytes: "
 				"on kernels before 5.11 raise it (ulimit -l unlimited)",
 				(unsigned long long)rl.rlim_cur);
-		return log_error_errno(err,
+		return log_error_errno(
+			err,
 			"loading the BPF tracker was refused (%m): a security policy (lockdown, "
 			"kernel.unprivileged_bpf_disabled, seccomp, missing capabilities in a container) "
 			"blocks BPF; run with -v for libbpf's detail");
 	}
 	if (err == -ESRCH || err == -ENOENT || err == -EINVAL)
-		return log_error_errno(err,
+		return log_error_errno(
+			err,
 			"the BPF tracker does not fit this kernel (%m): relocating against the BTF at %s failed; "
 			"pass the right BTF with --btf FILE, or run with -v for libbpf's detail",
 			btf_path ? btf_path : DEFAULT_BTF);
@@ -133,8 +139,7 @@ static bool have_bpf_privileges(void)
 	return (caps & (1ULL << 21)) || ((caps & (1ULL << 39)) && (caps & (1ULL << 38)));
 }
 
-int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata,
-		struct tracker **ret)
+int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata, struct tracker **ret)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct tracker_options defaults = { 0 };
@@ -156,9 +161,10 @@ int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *u
 		open_opts.btf_custom_path = opts->btf_path;
 	} else if (!path_exists(DEFAULT_BTF)) {
 		return log_error_errno(-ENOENT,
-			"this kernel exposes no BTF at " DEFAULT_BTF " (CONFIG_DEBUG_INFO_BTF is off): "
-			"pass a BTF file for this kernel with --btf FILE (for example from btfhub), "
-			"or use --no-ebpf where offered");
+				       "this kernel exposes no BTF at " DEFAULT_BTF
+				       " (CONFIG_DEBUG_INFO_BTF is off): "
+				       "pass a BTF file for this kernel with --btf FILE (for example from btfhub), "
+				       "or use --no-ebpf where offered");
 	}
 
 	r = ensure_tracefs();
@@ -192,7 +198,8 @@ int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *u
 		if (r == -EPERM || r == -EACCES)
 			explain_load_error(r, opts->btf_path);
 		else
-			log_error_errno(r, "attaching the tracker to its tracepoints failed: %m "
+			log_error_errno(r,
+					"attaching the tracker to its tracepoints failed: %m "
 					"(is tracefs mounted at " TRACEFS "?)");
 		goto fail;
 	}

@@ -12,26 +12,25 @@
 struct tracker;
 
 struct tracker_options {
-	const char *btf_path;     /* BTF of the running kernel; NULL: /sys/kernel/btf/vmlinux */
-	uint32_t ringbuf_bytes;   /* 0: the default (2 MiB); a power of two >= page size */
-	uint32_t max_sockets;     /* 0: the default (65536) sockets remembered between events */
-	bool libbpf_debug;        /* pass libbpf's own messages through (-v) */
+	const char *btf_path;   /* BTF of the running kernel; NULL: /sys/kernel/btf/vmlinux */
+	uint32_t ringbuf_bytes; /* 0: the default (2 MiB); a power of two >= page size */
+	uint32_t max_sockets;   /* 0: the default (65536) sockets remembered between events */
+	bool libbpf_debug;      /* pass libbpf's own messages through (-v) */
 };
 
 struct tracker_stats {
-	uint64_t events;          /* decoded and delivered */
-	uint64_t lost;            /* ring buffer full: events the kernel could not hand over */
+	uint64_t events;                           /* decoded and delivered */
+	uint64_t lost;                             /* ring buffer full: events the kernel could not hand over */
 	uint64_t lost_by_type[CTOPO_EV_CLOSE + 1]; /* the same, per enum ctopo_event_type */
-	uint64_t untracked;       /* connect/accept-side events whose process was not known */
-	uint64_t malformed;       /* samples that failed to decode (should stay 0) */
+	uint64_t untracked;                        /* connect/accept-side events whose process was not known */
+	uint64_t malformed;                        /* samples that failed to decode (should stay 0) */
 };
 
 /* Return non-zero to stop the current poll early (the value is returned by tracker_poll). */
 typedef int (*tracker_event_fn)(const struct ctopo_event *ev, void *userdata);
 
 /* Load and attach; on failure logs one message that names the fix and returns -errno. */
-int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata,
-		struct tracker **ret);
+int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata, struct tracker **ret);
 void tracker_free(struct tracker *t);
 
 /* An fd that becomes readable when events are waiting (for epoll). */

@@ -80,11 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n_sizes == 0 || size >= DOCKER_EVENT_MAX)
 		return 0;
 	run(data + 1 + n_sizes, size - 1 - n_sizes, NULL, 0, &whole);
-	if (chunked.events != whole.events || chunked.skipped != whole.skipped ||
-	    chunked.verdict != whole.verdict) {
-		fprintf(stderr, "chunked: %zu events, %zu skipped, verdict %d; whole: %zu, %zu, %d\n",
-			chunked.events, chunked.skipped, chunked.verdict, whole.events, whole.skipped,
-			whole.verdict);
+	if (chunked.events != whole.events || chunked.skipped != whole.skipped || chunked.verdict != whole.verdict) {
+		fprintf(stderr, "chunked: %zu events, %zu skipped, verdict %d; whole: %zu, %zu, %d\n", chunked.events,
+			chunked.skipped, chunked.verdict, whole.events, whole.skipped, whole.verdict);
 		abort();
 	}
 	return 0;

@@ -25,8 +25,7 @@ static void lookup_from_tail(const struct nat *n, const uint8_t *data, size_t si
 
 	memcpy(local, t + 5, alen);
 	memcpy(remote, t + 21, alen);
-	conn_key_init(&key, netns, family, local, (uint16_t)(t[1] << 8 | t[2]), remote,
-		      (uint16_t)(t[3] << 8 | t[4]));
+	conn_key_init(&key, netns, family, local, (uint16_t)(t[1] << 8 | t[2]), remote, (uint16_t)(t[3] << 8 | t[4]));
 	if (nat_lookup(n, &key, &tr) == 0 && tr.peer.family != AF_INET && tr.peer.family != AF_INET6)
 		abort(); /* only TCP/IP flows go into the table */
 }

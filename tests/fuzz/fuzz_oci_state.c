@@ -7,8 +7,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum oci_hook_stage stages[] = { OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME,
-						      OCI_HOOK_POSTSTOP };
+	static const enum oci_hook_stage stages[] = { OCI_HOOK_PRESTART, OCI_HOOK_CREATE_RUNTIME, OCI_HOOK_POSTSTOP };
 
 	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
 		struct oci_hook_state st = { 0 };

@@ -2,9 +2,9 @@
 /* The report the daemon sends to `ctopo ps` and `ctopo graph` (a peer may be broken or
  * hostile). What parses is rendered like the clients render it, so the renderer and every
  * output see arbitrary reports too, and must come back the same through JSON. */
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,8 +3,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -92,16 +92,18 @@ int itest_netns_enter(const char *name)
 	return r;
 }
 
-int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const char *v6_a,
-		    const char *ns_b, const char *if_b, const char *v4_b, const char *v6_b)
+int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const char *v6_a, const char *ns_b,
+		    const char *if_b, const char *v4_b, const char *v6_b)
 {
 	if (itest_sh("ip link add %s netns %s type veth peer name %s netns %s", if_a, ns_a, if_b, ns_b))
 		return -1;
 	if (itest_sh("ip -n %s addr add %s/24 dev %s && ip -n %s addr add %s/64 dev %s nodad && "
-		     "ip -n %s link set %s up", ns_a, v4_a, if_a, ns_a, v6_a, if_a, ns_a, if_a))
+		     "ip -n %s link set %s up",
+		     ns_a, v4_a, if_a, ns_a, v6_a, if_a, ns_a, if_a))
 		return -1;
 	if (itest_sh("ip -n %s addr add %s/24 dev %s && ip -n %s addr add %s/64 dev %s nodad && "
-		     "ip -n %s link set %s up", ns_b, v4_b, if_b, ns_b, v6_b, if_b, ns_b, if_b))
+		     "ip -n %s link set %s up",
+		     ns_b, v4_b, if_b, ns_b, v6_b, if_b, ns_b, if_b))
 		return -1;
 	return 0;
 }

@@ -25,8 +25,8 @@ void itest_netns_delete(const char *name);
 int itest_netns_enter(const char *name);
 
 /* A veth pair between two namespaces with IPv4 /24 and IPv6 /64 addresses (nodad), links up. */
-int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const char *v6_a,
-		    const char *ns_b, const char *if_b, const char *v4_b, const char *v6_b);
+int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const char *v6_a, const char *ns_b,
+		    const char *if_b, const char *v4_b, const char *v6_b);
 
 /* An AF_INET or AF_INET6 socket address for the textual addr and port. */
 void itest_sockaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len);

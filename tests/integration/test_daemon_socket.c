@@ -2,15 +2,14 @@
 /* The daemon's socket under abuse: garbage, a client that never sends, one that never reads, a
  * hundred at once, and peers without the right credentials. The daemon keeps serving the others
  * and never exits. The real ctopo binary runs as the daemon. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "daemon/ipc.h"
 #include "itest.h"

@@ -5,17 +5,16 @@
  * no socket and no permission.
  *
  * dockerd is started by docker_env.sh when none answers, and stopped again at the end only then. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +23,14 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
+#include "common/util.h"
 #include "containers/cgroup.h"
 #include "containers/containers.h"
 #include "containers/docker.h"
 #include "itest.h"
-#include "common/util.h"
 
 #define IMAGE "ctopo-test/busybox:1"
 #define PREFIX "ctopo-h4-it-"
@@ -175,8 +175,9 @@ static int setup(void **state)
 		return -1;
 	remove_test_containers();
 	if (itest_sh(RUN "--name " SRV " --restart always -l com.docker.compose.project=ctopo-it "
-		     "-l com.docker.compose.service=web -p 127.0.0.1:%d:8080 " IMAGE " httpd -f -p 8080 -h /www"
-		     " >/dev/null", PUBLISHED_PORT) ||
+			 "-l com.docker.compose.service=web -p 127.0.0.1:%d:8080 " IMAGE " httpd -f -p 8080 -h /www"
+			 " >/dev/null",
+		     PUBLISHED_PORT) ||
 	    itest_sh(RUN "--name " CLI " " IMAGE " sleep 600 >/dev/null") ||
 	    itest_sh(RUN "--name " SHARED " --network container:" SRV " " IMAGE " sleep 600 >/dev/null") ||
 	    itest_sh(RUN "--name " HOSTNET " --network host " IMAGE " sleep 600 >/dev/null"))
@@ -541,8 +542,9 @@ static void permission_denied(void **state)
 	status = run_captured(unprivileged_client, err, sizeof(err));
 	assert_int_equal(status, 0);
 	/* said once, in one line, not once per retry */
-	assert_string_equal(err, "ctopo: no Docker Engine at unix:///var/run/docker.sock: Permission denied; "
-				 "continuing without Docker names\n");
+	assert_string_equal(err,
+			    "ctopo: no Docker Engine at unix:///var/run/docker.sock: Permission denied; "
+			    "continuing without Docker names\n");
 }
 
 /* No socket where DOCKER_HOST points: one clear line, retries with backoff, and the moment a

@@ -4,18 +4,17 @@
  * server in another namespace, masqueraded on the way. The client's connection must resolve to
  * the server's real address, the server's to the client's real one; events keep the map current;
  * an overflowing event queue triggers a re-dump instead of a failure. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "conns/conntable.h"
@@ -277,7 +277,9 @@ static void events_keep_the_map_current(void **state)
 
 	/* delete just this flow (never a flush): its DESTROY event must remove it */
 	assert_int_equal(itest_sh("ip netns exec %s conntrack -D -p tcp --orig-port-src %u --orig-port-dst %u "
-				  ">/dev/null 2>&1", NS_CLIENT, port, PUBLISHED_PORT), 0);
+				  ">/dev/null 2>&1",
+				  NS_CLIENT, port, PUBLISHED_PORT),
+			 0);
 	assert_true(pump_until(nat, &k, false));
 	nat_get_stats(nat, &st);
 	assert_true(st.events >= 2);
@@ -332,12 +334,14 @@ static int setup(void **state)
 	netns_client = itest_netns_create(NS_CLIENT);
 	if (!netns_server || !netns_client)
 		return -1;
-	if (itest_veth_link(NS_SERVER, "c3nat0", SERVER_V4, "fd03:1::1", NS_CLIENT, "c3nat1", CLIENT_V4, "fd03:1::2") < 0)
+	if (itest_veth_link(NS_SERVER, "c3nat0", SERVER_V4, "fd03:1::1", NS_CLIENT, "c3nat1", CLIENT_V4, "fd03:1::2") <
+	    0)
 		return -1;
 	/* RECIPES.md "Loopback DNAT inside a namespace" */
 	if (itest_sh("ip netns exec %s sysctl -qw net.ipv4.conf.all.route_localnet=1", NS_CLIENT) ||
 	    itest_sh("ip netns exec %s iptables -t nat -A OUTPUT -d 127.0.0.1 -p tcp --dport %d -j DNAT "
-		     "--to-destination %s:%d", NS_CLIENT, PUBLISHED_PORT, SERVER_V4, SERVER_PORT) ||
+		     "--to-destination %s:%d",
+		     NS_CLIENT, PUBLISHED_PORT, SERVER_V4, SERVER_PORT) ||
 	    itest_sh("ip netns exec %s iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -o c3nat1 -j MASQUERADE",
 		     NS_CLIENT))
 		return -1;

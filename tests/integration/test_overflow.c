@@ -2,24 +2,24 @@
 /* A ring buffer overflow forced on purpose (4 KiB ring buffer, nobody reading during a storm):
  * the loss is counted, the next report resynchronises from a snapshot, and afterwards the table
  * holds exactly the connections sock_diag sees. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "conns/collector.h"
-#include "itest.h"
 #include "conns/snapshot.h"
+#include "itest.h"
 
 #define NS "ctopo-ovf"
 #define PORT 18950
@@ -35,7 +35,8 @@ static pid_t start_server(int ready_fd, int hold_fd, int hold_writer)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PORT),
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_port = htons(PORT),
 					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		int one = 1, lfd, kept[HELD];
 		char c;
@@ -75,7 +76,8 @@ static pid_t start_clients(int ready_fd, int hold_fd, int hold_writer)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PORT),
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_port = htons(PORT),
 					   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		struct linger rst = { .l_onoff = 1, .l_linger = 0 };
 		int kept[HELD];
@@ -159,13 +161,13 @@ static void overflow_is_counted_and_resynchronised(void **state)
 
 	assert_int_equal(collector_take_report(col, &rep), 0);
 	collector_get_stats(col, &after);
-	fprintf(stderr, "overflow: %llu events delivered, %llu lost (connect %llu, accept %llu, close %llu), %llu resyncs\n",
+	fprintf(stderr,
+		"overflow: %llu events delivered, %llu lost (connect %llu, accept %llu, close %llu), %llu resyncs\n",
 		(unsigned long long)(after.tracker.events - before.tracker.events),
 		(unsigned long long)(after.tracker.lost - before.tracker.lost),
 		(unsigned long long)after.tracker.lost_by_type[CTOPO_EV_CONNECT],
 		(unsigned long long)after.tracker.lost_by_type[CTOPO_EV_ACCEPT],
-		(unsigned long long)after.tracker.lost_by_type[CTOPO_EV_CLOSE],
-		(unsigned long long)after.resyncs);
+		(unsigned long long)after.tracker.lost_by_type[CTOPO_EV_CLOSE], (unsigned long long)after.resyncs);
 	assert_true(after.tracker.lost > before.tracker.lost);
 	/* every connect was either delivered or counted lost: none vanished silently (host-wide
 	 * counters: other traffic may add to the lost side, never take from it) */

@@ -3,26 +3,26 @@
  * snapshot, between two network namespaces joined by a veth pair, over IPv4 and IPv6, are found
  * with the right pid, mount namespace and network namespace on both ends, by sock_diag and by
  * /proc/PID/net/tcp{,6} alike. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "conns/conntable.h"
-#include "itest.h"
 #include "conns/snapshot.h"
+#include "itest.h"
 
 #define NS_SERVER "ctopo-h3-snap-srv"
 #define NS_CLIENT "ctopo-h3-snap-cli"
@@ -38,7 +38,7 @@
 struct holder {
 	pid_t pid;
 	int hold_fd;
-	int report_fd;  /* further reports from the child, e.g. a server's accept */
+	int report_fd; /* further reports from the child, e.g. a server's accept */
 	uint16_t port; /* client: its own local port */
 };
 
@@ -359,8 +359,10 @@ static void sync_closes_what_went_away(void **state)
 
 static int setup(void **state)
 {
-	static const struct endpoint_arg sargs[2] = { { AF_INET, SERVER_V4, PORT_V4 }, { AF_INET6, SERVER_V6, PORT_V6 } };
-	static const struct endpoint_arg cargs[2] = { { AF_INET, SERVER_V4, PORT_V4 }, { AF_INET6, SERVER_V6, PORT_V6 } };
+	static const struct endpoint_arg sargs[2] = { { AF_INET, SERVER_V4, PORT_V4 },
+						      { AF_INET6, SERVER_V6, PORT_V6 } };
+	static const struct endpoint_arg cargs[2] = { { AF_INET, SERVER_V4, PORT_V4 },
+						      { AF_INET6, SERVER_V6, PORT_V6 } };
 
 	(void)state;
 	netns_server = itest_netns_create(NS_SERVER);

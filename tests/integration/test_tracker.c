@@ -1,23 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The BPF tracker against the real kernel: real processes in real network namespaces joined
  * by a veth pair; each event must carry the right pid, netns, mntns, ports and byte counts. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "itest.h"
@@ -83,8 +83,8 @@ struct server_plan {
 	uint16_t port;
 	int connections;
 	size_t reply_bytes;
-	bool own_mntns;  /* unshare -m: a mount namespace of its own, like a container */
-	bool drain;      /* read until EOF before replying */
+	bool own_mntns; /* unshare -m: a mount namespace of its own, like a container */
+	bool drain;     /* read until EOF before replying */
 };
 
 /* Fork a server; returns its pid once it listens. ready_fd reports readiness. */
@@ -367,8 +367,8 @@ static void storm_loses_nothing_silently(void **state)
 		if (events.v[i].type == CTOPO_EV_ACCEPT && events.v[i].sport == 7100)
 			accepts++;
 	}
-	fprintf(stderr, "storm: %zu connects, %zu accepts reported; lost connect %llu, accept %llu\n",
-		connects, accepts,
+	fprintf(stderr, "storm: %zu connects, %zu accepts reported; lost connect %llu, accept %llu\n", connects,
+		accepts,
 		(unsigned long long)(after.lost_by_type[CTOPO_EV_CONNECT] - before.lost_by_type[CTOPO_EV_CONNECT]),
 		(unsigned long long)(after.lost_by_type[CTOPO_EV_ACCEPT] - before.lost_by_type[CTOPO_EV_ACCEPT]));
 	/* lost counters are host-wide: other traffic may add to them, never subtract */
@@ -395,8 +395,8 @@ static int setup(void **state)
 	netns_storm = itest_netns_create(NS_STORM);
 	if (!netns_server || !netns_client || !netns_storm)
 		return -1;
-	if (itest_veth_link(NS_SERVER, "ctopo-trk0", SERVER_V4, SERVER_V6, NS_CLIENT, "ctopo-trk1",
-			    CLIENT_V4, CLIENT_V6) < 0)
+	if (itest_veth_link(NS_SERVER, "ctopo-trk0", SERVER_V4, SERVER_V6, NS_CLIENT, "ctopo-trk1", CLIENT_V4,
+			    CLIENT_V6) < 0)
 		return -1;
 	return tracker_new(&opts, collect, NULL, &tracker) < 0 ? -1 : 0;
 }
@@ -415,10 +415,8 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(ipv4_connect_accept_close),
-		cmocka_unit_test(ipv6_connect_accept_close),
-		cmocka_unit_test(refused_connect_is_reported),
-		cmocka_unit_test(short_lived_connection_is_seen),
+		cmocka_unit_test(ipv4_connect_accept_close),    cmocka_unit_test(ipv6_connect_accept_close),
+		cmocka_unit_test(refused_connect_is_reported),  cmocka_unit_test(short_lived_connection_is_seen),
 		cmocka_unit_test(storm_loses_nothing_silently),
 	};
 

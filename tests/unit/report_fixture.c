@@ -3,10 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "report_fixture.h"
@@ -46,9 +46,17 @@ static void add_container(struct report *r, const char *id, const char *name, ui
 static struct report_conn *conn(struct report *r, uint32_t netns, uint32_t pid, const char *comm, uint32_t mntns,
 				uint8_t dir, uint8_t state, struct report_endpoint local, struct report_endpoint remote)
 {
-	struct report_conn c = { .netns = netns, .pid = pid, .mntns = mntns, .direction = dir, .state = state,
-				 .local = local, .remote = remote, .peer_local = remote, .peer_remote = local,
-				 .first_seen = 1795000000.0, .last_seen = 1795000001.0 };
+	struct report_conn c = { .netns = netns,
+				 .pid = pid,
+				 .mntns = mntns,
+				 .direction = dir,
+				 .state = state,
+				 .local = local,
+				 .remote = remote,
+				 .peer_local = remote,
+				 .peer_remote = local,
+				 .first_seen = 1795000000.0,
+				 .last_seen = 1795000001.0 };
 
 	snprintf(c.comm, sizeof(c.comm), "%s", comm);
 	assert_int_equal(report_add_conn(r, &c), 0);
@@ -73,50 +81,74 @@ struct report *sample_report(void)
 	add_prefix(r, NS_API, "172.17.0.3", 16);
 	add_prefix(r, NS_DB, "127.0.0.1", 8);
 	add_prefix(r, NS_DB, "172.17.0.4", 16);
-	add_container(r, "aaaa000000000000000000000000000000000000000000000000000000000001", "frontend", 1001, NS_FRONT, MNT_FRONT, true);
-	add_container(r, "bbbb000000000000000000000000000000000000000000000000000000000002", "api", 1002, NS_API, MNT_API, true);
-	add_container(r, "cccc000000000000000000000000000000000000000000000000000000000003", "sidecar", 1003, NS_API, MNT_SIDECAR, true);
-	add_container(r, "dddd000000000000000000000000000000000000000000000000000000000004", "db", 1004, NS_DB, MNT_DB, true);
-	add_container(r, "eeee000000000000000000000000000000000000000000000000000000000005", "job", 0, NS_JOB, MNT_JOB, false);
+	add_container(r, "aaaa000000000000000000000000000000000000000000000000000000000001", "frontend", 1001, NS_FRONT,
+		      MNT_FRONT, true);
+	add_container(r, "bbbb000000000000000000000000000000000000000000000000000000000002", "api", 1002, NS_API,
+		      MNT_API, true);
+	add_container(r, "cccc000000000000000000000000000000000000000000000000000000000003", "sidecar", 1003, NS_API,
+		      MNT_SIDECAR, true);
+	add_container(r, "dddd000000000000000000000000000000000000000000000000000000000004", "db", 1004, NS_DB, MNT_DB,
+		      true);
+	add_container(r, "eeee000000000000000000000000000000000000000000000000000000000005", "job", 0, NS_JOB, MNT_JOB,
+		      false);
 
 	/* frontend -> api :8080, across namespaces, one live and one short-lived closed */
-	conn(r, NS_FRONT, 1001, "wget", MNT_FRONT, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.2", 40000), ep("172.17.0.3", 8080));
-	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.3", 8080), ep("172.17.0.2", 40000));
-	c = conn(r, NS_FRONT, 1001, "wget", MNT_FRONT, REPORT_DIR_OUTBOUND, REPORT_STATE_CLOSED, ep("172.17.0.2", 40001), ep("172.17.0.3", 8080));
+	conn(r, NS_FRONT, 1001, "wget", MNT_FRONT, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED,
+	     ep("172.17.0.2", 40000), ep("172.17.0.3", 8080));
+	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.3", 8080),
+	     ep("172.17.0.2", 40000));
+	c = conn(r, NS_FRONT, 1001, "wget", MNT_FRONT, REPORT_DIR_OUTBOUND, REPORT_STATE_CLOSED,
+		 ep("172.17.0.2", 40001), ep("172.17.0.3", 8080));
 	c->bytes_sent = 300, c->bytes_received = 200, c->duration_ms = 0.4;
-	c = conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_INBOUND, REPORT_STATE_CLOSED, ep("172.17.0.3", 8080), ep("172.17.0.2", 40001));
+	c = conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_INBOUND, REPORT_STATE_CLOSED, ep("172.17.0.3", 8080),
+		 ep("172.17.0.2", 40001));
 	c->bytes_sent = 200, c->bytes_received = 300;
-	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_LISTEN, REPORT_STATE_LISTEN, ep("0.0.0.0", 8080), ep("0.0.0.0", 0));
+	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_LISTEN, REPORT_STATE_LISTEN, ep("0.0.0.0", 8080),
+	     ep("0.0.0.0", 0));
 	/* the sidecar shares api's namespace: its mntns names it, not api */
-	conn(r, NS_API, 1003, "nc", MNT_SIDECAR, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.3", 40100), ep("172.17.0.4", 5432));
-	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.4", 5432), ep("172.17.0.3", 40100));
-	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_LISTEN, REPORT_STATE_LISTEN, ep("0.0.0.0", 5432), ep("0.0.0.0", 0));
+	conn(r, NS_API, 1003, "nc", MNT_SIDECAR, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.3", 40100),
+	     ep("172.17.0.4", 5432));
+	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.4", 5432),
+	     ep("172.17.0.3", 40100));
+	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_LISTEN, REPORT_STATE_LISTEN, ep("0.0.0.0", 5432),
+	     ep("0.0.0.0", 0));
 	/* loopback inside the shared namespace: api -> sidecar :9000 */
-	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("127.0.0.1", 41000), ep("127.0.0.1", 9000));
-	conn(r, NS_API, 1003, "nc", MNT_SIDECAR, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("127.0.0.1", 9000), ep("127.0.0.1", 41000));
+	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("127.0.0.1", 41000),
+	     ep("127.0.0.1", 9000));
+	conn(r, NS_API, 1003, "nc", MNT_SIDECAR, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("127.0.0.1", 9000),
+	     ep("127.0.0.1", 41000));
 	/* the same loopback tuple in db's namespace has no server there: it must not reach the sidecar */
-	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_OUTBOUND, REPORT_STATE_FAILED, ep("127.0.0.1", 41000), ep("127.0.0.1", 9000));
+	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_OUTBOUND, REPORT_STATE_FAILED, ep("127.0.0.1", 41000),
+	     ep("127.0.0.1", 9000));
 	/* a host client of db's published port 127.0.0.1:15432 -> 172.17.0.4:5432 (DNAT + masquerade) */
-	c = conn(r, HOST_NS, 2001, "psql", HOST_MNT, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("127.0.0.1", 50000), ep("127.0.0.1", 15432));
+	c = conn(r, HOST_NS, 2001, "psql", HOST_MNT, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED,
+		 ep("127.0.0.1", 50000), ep("127.0.0.1", 15432));
 	c->nat = true, c->peer_local = ep("172.17.0.4", 5432), c->peer_remote = ep("172.17.0.1", 50000);
-	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.4", 5432), ep("172.17.0.1", 50000));
+	conn(r, NS_DB, 1004, "db", MNT_DB, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.4", 5432),
+	     ep("172.17.0.1", 50000));
 	/* a host client whose server socket is gone: db's wildcard listener still owns the address */
-	c = conn(r, HOST_NS, 2003, "wget", HOST_MNT, REPORT_DIR_OUTBOUND, REPORT_STATE_CLOSED, ep("172.17.0.1", 50500), ep("172.17.0.4", 5432));
+	c = conn(r, HOST_NS, 2003, "wget", HOST_MNT, REPORT_DIR_OUTBOUND, REPORT_STATE_CLOSED, ep("172.17.0.1", 50500),
+		 ep("172.17.0.4", 5432));
 	c->bytes_sent = 10, c->bytes_received = 20;
 	/* the Internet, both ways */
-	conn(r, NS_FRONT, 1001, "wget", MNT_FRONT, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.2", 40200), ep("93.184.216.34", 443));
-	conn(r, HOST_NS, 2002, "nginx", HOST_MNT, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("192.168.1.10", 80), ep("203.0.113.9", 51000));
-	conn(r, HOST_NS, 2002, "nginx", HOST_MNT, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("2001:db8::10", 80), ep("2001:db8:ffff::9", 51001));
+	conn(r, NS_FRONT, 1001, "wget", MNT_FRONT, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED,
+	     ep("172.17.0.2", 40200), ep("93.184.216.34", 443));
+	conn(r, HOST_NS, 2002, "nginx", HOST_MNT, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("192.168.1.10", 80),
+	     ep("203.0.113.9", 51000));
+	conn(r, HOST_NS, 2002, "nginx", HOST_MNT, REPORT_DIR_INBOUND, REPORT_STATE_ESTABLISHED, ep("2001:db8::10", 80),
+	     ep("2001:db8:ffff::9", 51001));
 	/* a local address nobody we know owns */
-	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.3", 40300), ep("172.17.0.99", 6379));
+	conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_OUTBOUND, REPORT_STATE_ESTABLISHED, ep("172.17.0.3", 40300),
+	     ep("172.17.0.99", 6379));
 	/* a short-lived container that already exited: its connection still shows, named by its mntns */
-	c = conn(r, NS_JOB, 3001, "wget", MNT_JOB, REPORT_DIR_OUTBOUND, REPORT_STATE_CLOSED, ep("172.17.0.5", 40400), ep("172.17.0.3", 8080));
+	c = conn(r, NS_JOB, 3001, "wget", MNT_JOB, REPORT_DIR_OUTBOUND, REPORT_STATE_CLOSED, ep("172.17.0.5", 40400),
+		 ep("172.17.0.3", 8080));
 	c->bytes_sent = 700, c->bytes_received = 300;
-	c = conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_INBOUND, REPORT_STATE_CLOSED, ep("172.17.0.3", 8080), ep("172.17.0.5", 40400));
+	c = conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_INBOUND, REPORT_STATE_CLOSED, ep("172.17.0.3", 8080),
+		 ep("172.17.0.5", 40400));
 	c->bytes_sent = 300, c->bytes_received = 700;
 	return r;
 }
-
 
 static char *read_file(const char *path)
 {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 
@@ -83,10 +83,8 @@ static void loopback_detection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(v4_mapped_becomes_ipv4),
-		cmocka_unit_test(plain_ipv6_is_untouched),
-		cmocka_unit_test(parse_normalises_and_rejects),
-		cmocka_unit_test(endpoints_bracket_ipv6),
+		cmocka_unit_test(v4_mapped_becomes_ipv4),       cmocka_unit_test(plain_ipv6_is_untouched),
+		cmocka_unit_test(parse_normalises_and_rejects), cmocka_unit_test(endpoints_bracket_ipv6),
 		cmocka_unit_test(loopback_detection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,16 +2,16 @@
 /* /proc/PID/cgroup parsing: real files from docker containers on a hybrid v1/v2 host
  * (tests/data/docker/proc_cgroup_*.txt), variants of them for v1-only and v2-root layouts, and
  * the cgroup names the other runtimes use. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "containers/cgroup.h"
 
@@ -181,9 +181,9 @@ static void not_containers(void **state)
 		"/user.slice/user-0.slice/session-1.scope",
 		"/machine.slice/libpod-conmon-" ID_A ".scope", /* podman's monitor, outside the container */
 		"/system.slice/crio-conmon-" ID_A ".scope",
-		"/system.slice/docker-0123.scope",                     /* too short */
+		"/system.slice/docker-0123.scope",                                          /* too short */
 		"/docker/0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF", /* not lower-case */
-		"/docker/" ID_A "0",                                   /* too long */
+		"/docker/" ID_A "0",                                                        /* too long */
 		"/process_api/a82c4f578bacb5855741cd165244dc79",
 	};
 	char id[CGROUP_ID_LEN + 1];

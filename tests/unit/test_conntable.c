@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The connection table: retention (a closed connection is in exactly one report), eviction
  * accounting, tuple reuse, events on top of a snapshot, sweeping, and scale. */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "conns/conntable.h"
 
@@ -22,8 +22,16 @@ static struct ctopo_event make_event(uint8_t type, uint32_t netns, uint16_t spor
 				     uint64_t ts)
 {
 	struct ctopo_event ev = {
-		.ts_ns = ts, .pid = pid, .tid = pid, .netns = netns, .mntns = 4026531840u + pid,
-		.cgroup_id = 100 + pid, .sport = sport, .dport = dport, .family = AF_INET, .type = type,
+		.ts_ns = ts,
+		.pid = pid,
+		.tid = pid,
+		.netns = netns,
+		.mntns = 4026531840u + pid,
+		.cgroup_id = 100 + pid,
+		.sport = sport,
+		.dport = dport,
+		.family = AF_INET,
+		.type = type,
 	};
 
 	inet_pton(AF_INET, "10.203.0.2", ev.saddr);
@@ -286,8 +294,11 @@ static void tuple_reuse_replaces_cleanly(void **state)
 static struct conn_observation observe(uint32_t netns, const char *local, uint16_t lport, const char *remote,
 				       uint16_t rport, uint8_t direction, uint32_t pid)
 {
-	struct conn_observation o = { .direction = direction, .source = CONN_SRC_SOCK_DIAG, .pid = pid,
-				      .mntns = 4026531840u, .inode = 5000 + lport };
+	struct conn_observation o = { .direction = direction,
+				      .source = CONN_SRC_SOCK_DIAG,
+				      .pid = pid,
+				      .mntns = 4026531840u,
+				      .inode = 5000 + lport };
 	uint8_t l[16] = { 0 }, r[16] = { 0 };
 	int family = strchr(local, ':') ? AF_INET6 : AF_INET;
 
@@ -411,8 +422,8 @@ static void sync_sweeps_what_vanished(void **state)
 static void v4_mapped_snapshot_matches_ipv4_event(void **state)
 {
 	struct conntable *t;
-	struct conn_observation o = observe(NETNS_A, "::ffff:10.203.0.1", 80, "::ffff:10.203.0.2", 40070,
-					    CONN_DIR_INBOUND, 60);
+	struct conn_observation o =
+		observe(NETNS_A, "::ffff:10.203.0.1", 80, "::ffff:10.203.0.2", 40070, CONN_DIR_INBOUND, 60);
 	struct ctopo_event x = make_event(CTOPO_EV_CLOSE, NETNS_A, 80, 40070, 60, 5000);
 	const struct conn *e;
 

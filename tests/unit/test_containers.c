@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The container registry: upserts from two sources, stop/expiry, and every lookup, including the
  * ambiguous cases (a reused namespace inode, a shared netns, a reused IP). */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <cmocka.h>
 
 #include "containers/containers.h"
 #include "containers/hook_records.h"
@@ -299,12 +299,26 @@ static void by_cgroup_id(void **state)
 static void hook_record_cgroup_must_be_the_containers_own(void **state)
 {
 	struct containers *reg = new_registry(60 * SEC);
-	struct oci_record shared = { .id = (char *)"beta", .name = (char *)"beta", .pid = 4242, .mntns = 3001,
-				     .netns = 4001, .cgroup = (char *)"/fresh-root.Ab12Cd", .cgroup_id = 777 };
-	struct oci_record own = { .id = (char *)ID_SRV, .name = (char *)"web", .pid = 4343, .mntns = 3002,
-				  .netns = 4002, .cgroup = (char *)"/docker/" ID_SRV, .cgroup_id = 778 };
-	struct oci_record runc_default = { .id = (char *)"worker1", .name = (char *)"worker1", .pid = 4444,
-					   .mntns = 3003, .netns = 4003, .cgroup = (char *)"/worker1",
+	struct oci_record shared = { .id = (char *)"beta",
+				     .name = (char *)"beta",
+				     .pid = 4242,
+				     .mntns = 3001,
+				     .netns = 4001,
+				     .cgroup = (char *)"/fresh-root.Ab12Cd",
+				     .cgroup_id = 777 };
+	struct oci_record own = { .id = (char *)ID_SRV,
+				  .name = (char *)"web",
+				  .pid = 4343,
+				  .mntns = 3002,
+				  .netns = 4002,
+				  .cgroup = (char *)"/docker/" ID_SRV,
+				  .cgroup_id = 778 };
+	struct oci_record runc_default = { .id = (char *)"worker1",
+					   .name = (char *)"worker1",
+					   .pid = 4444,
+					   .mntns = 3003,
+					   .netns = 4003,
+					   .cgroup = (char *)"/worker1",
 					   .cgroup_id = 779 };
 
 	(void)state;

@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The Docker API parsers on responses captured from dockerd 20.10 (API 1.41) on a ctopo host
  * (tests/data/docker/README.md says how), and on truncated, wrong-typed and oversized variants. */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
-#include "containers/docker_parse.h"
 #include "common/util.h"
+#include "containers/docker_parse.h"
 
 #define SRV_ID "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"
 #define SHARED_ID "07e9f228c38c2d1f89b8f955e95714cd8383d7ed8654a8d6ec5a8f34a2666926"
@@ -429,9 +429,9 @@ static int feed_in_chunks(const char *buf, size_t len, const size_t *sizes, size
 
 static void assert_captured_stream(const struct collected *c)
 {
-	static const enum docker_event_action actions[] = { DOCKER_EVENT_START, DOCKER_EVENT_PAUSE,
+	static const enum docker_event_action actions[] = { DOCKER_EVENT_START,   DOCKER_EVENT_PAUSE,
 							    DOCKER_EVENT_UNPAUSE, DOCKER_EVENT_RENAME,
-							    DOCKER_EVENT_DIE, DOCKER_EVENT_DESTROY };
+							    DOCKER_EVENT_DIE,     DOCKER_EVENT_DESTROY };
 
 	assert_int_equal(c->n, 6);
 	assert_int_equal(c->n_skipped, 0);
@@ -574,7 +574,7 @@ static void events_non_objects_skipped(void **state)
 	assert_string_equal(c.skipped[2], "event 3: expected an object, got a number");
 	assert_string_equal(c.skipped[3], "event 5: not a container id: \"../x\"");
 	assert_int_equal(c.n, 2);
-	assert_string_equal(c.ev[0].id, EVENT_ID); /* the old top-level "id" */
+	assert_string_equal(c.ev[0].id, EVENT_ID);        /* the old top-level "id" */
 	assert_int_equal(c.ev[0].time_ns, 3000000000ull); /* "time" when there is no timeNano */
 	assert_string_equal(c.ev[1].type, "network");
 	collected_done(&c);

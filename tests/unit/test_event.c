@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "tracker/event.h"
 
@@ -16,10 +16,20 @@
 static struct ctopo_event sample_close(void)
 {
 	struct ctopo_event ev = {
-		.ts_ns = 1000, .cgroup_id = 1, .bytes_sent = 3, .bytes_received = 6,
-		.duration_ns = 1335000, .pid = 3831, .tid = 3831, .netns = 4026531833u,
-		.mntns = 4026531832u, .sport = 9999, .dport = 35122, .family = AF_INET6,
-		.type = CTOPO_EV_CLOSE, .direction = CTOPO_DIR_INBOUND,
+		.ts_ns = 1000,
+		.cgroup_id = 1,
+		.bytes_sent = 3,
+		.bytes_received = 6,
+		.duration_ns = 1335000,
+		.pid = 3831,
+		.tid = 3831,
+		.netns = 4026531833u,
+		.mntns = 4026531832u,
+		.sport = 9999,
+		.dport = 35122,
+		.family = AF_INET6,
+		.type = CTOPO_EV_CLOSE,
+		.direction = CTOPO_DIR_INBOUND,
 	};
 	uint8_t mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1 };
 
@@ -29,7 +39,8 @@ static struct ctopo_event sample_close(void)
 	return ev;
 }
 
-__attribute__((noinline)) static char *capture(void (*print)(FILE *, const struct ctopo_event *, double), const struct ctopo_event *ev)
+__attribute__((noinline)) static char *capture(void (*print)(FILE *, const struct ctopo_event *, double),
+					       const struct ctopo_event *ev)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -96,7 +107,8 @@ static void json_line_has_the_documented_fields(void **state)
 	(void)state;
 	assert_int_equal(event_decode(&raw, sizeof(raw), &ev), 0);
 	s = capture(event_print_json, &ev);
-	assert_string_equal(s,
+	assert_string_equal(
+		s,
 		"{\"type\":\"close\",\"ts\":1795000000.250000,\"pid\":3831,\"tid\":3831,\"comm\":\"busybox\","
 		"\"netns\":4026531833,\"mntns\":4026531832,\"cgroup\":1,\"family\":\"ipv4\","
 		"\"saddr\":\"127.0.0.1\",\"sport\":9999,\"daddr\":\"127.0.0.1\",\"dport\":35122,"

@@ -3,18 +3,18 @@
  * capture.sh): the one legacy TCPDIAG_GETSOCK dump ctopo uses (IPv4 and IPv6 together) and a
  * per-family SOCK_DIAG_BY_FAMILY dump; cross-checked against /proc/net/tcp{,6} captured at the
  * same moment from the same namespace. */
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "conns/proc_net_tcp.h"

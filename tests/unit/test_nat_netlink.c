@@ -2,24 +2,24 @@
 /* The NAT table fed with ctnetlink messages the kernel sent on this machine
  * (tests/data/fuzz-seeds/, made by capture.sh: a client in one namespace reaching a server through
  * DNAT, IPv4 and IPv6), and with broken messages that must be skipped without costing the rest. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "conns/conntable.h"
-#include "net/nat.h"
 #include "conns/proc_net_tcp.h"
+#include "net/nat.h"
 
 #define CLIENT_NETNS 7
 #define SERVER_NETNS 8

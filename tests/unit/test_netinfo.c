@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Interface addresses from the real kernel (our own namespace needs no privileges), and a parser
  * that refuses broken netlink buffers instead of reading past them. */
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "net/netinfo.h"

@@ -2,22 +2,22 @@
 /* ctopo-oci-hook's logic, fed the state JSON and config.json captured from real runc and crun
  * runs (tests/data/oci/README.md): validation, naming, the exit code policy, and that invalid
  * input writes nothing anywhere. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cmocka.h>
 
-#include "hook/oci_hook.h"
 #include "common/util.h"
+#include "hook/oci_hook.h"
 
 static char *read_sample(const char *name, size_t *ret_len)
 {
@@ -96,9 +96,12 @@ static char *state_with(const char *sample, const char *id, pid_t pid, const cha
 	size_t len;
 
 	buf = read_sample(sample, &len);
-	assert_int_equal(oci_hook_parse_state(buf, len, strstr(sample, "poststop") ? OCI_HOOK_POSTSTOP : OCI_HOOK_PRESTART,
-					      &st, err, sizeof(err)), 0);
-	assert_true(asprintf(&out, "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"%s\",\"pid\":%d,\"bundle\":\"%s\"}",
+	assert_int_equal(oci_hook_parse_state(buf, len,
+					      strstr(sample, "poststop") ? OCI_HOOK_POSTSTOP : OCI_HOOK_PRESTART, &st,
+					      err, sizeof(err)),
+			 0);
+	assert_true(asprintf(&out,
+			     "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"%s\",\"pid\":%d,\"bundle\":\"%s\"}",
 			     st.oci_version, id, st.status, (int)pid, bundle) > 0);
 	oci_hook_state_done(&st);
 	free(buf);
@@ -112,7 +115,8 @@ static const struct oci_hook_options base_opts = { .stage = OCI_HOOK_PRESTART };
 static void captured_states_parse_for_their_stage(void **state)
 {
 #define CAP "/tmp/ctopo-h5-cap"
-#define PODMAN "/var/lib/containers/storage/overlay-containers/6fbca1aae3c05317dea8c7be0e1b1ffacf931f1cba1390f0f34576d349453d28/userdata"
+#define PODMAN \
+	"/var/lib/containers/storage/overlay-containers/6fbca1aae3c05317dea8c7be0e1b1ffacf931f1cba1390f0f34576d349453d28/userdata"
 	static const struct {
 		const char *sample;
 		enum oci_hook_stage stage;
@@ -121,13 +125,15 @@ static void captured_states_parse_for_their_stage(void **state)
 		const char *bundle;
 	} cases[] = {
 		{ "runc-prestart.state.json", OCI_HOOK_PRESTART, "ctopo-h5-cap-runc", "creating", 6690, CAP },
-		{ "runc-createRuntime.state.json", OCI_HOOK_CREATE_RUNTIME, "ctopo-h5-cap-runc", "creating", 6690, CAP },
+		{ "runc-createRuntime.state.json", OCI_HOOK_CREATE_RUNTIME, "ctopo-h5-cap-runc", "creating", 6690,
+		  CAP },
 		{ "runc-poststop.state.json", OCI_HOOK_POSTSTOP, "ctopo-h5-cap-runc", "stopped", 0, CAP },
 		{ "crun-prestart.state.json", OCI_HOOK_PRESTART, "ctopo-h5-cap-crun", "created", 6720, CAP },
 		{ "crun-createRuntime.state.json", OCI_HOOK_CREATE_RUNTIME, "ctopo-h5-cap-crun", "created", 6720, CAP },
 		{ "crun-poststop.state.json", OCI_HOOK_POSTSTOP, "ctopo-h5-cap-crun", "stopped", 0, CAP },
 		{ "runc-cri-prestart.state.json", OCI_HOOK_PRESTART, "ctopo-h5-cap-runc-cri", "creating", 6794, CAP },
-		{ "crun-nerdctl-poststop.state.json", OCI_HOOK_POSTSTOP, "ctopo-h5-cap-crun-nerdctl", "stopped", 0, CAP },
+		{ "crun-nerdctl-poststop.state.json", OCI_HOOK_POSTSTOP, "ctopo-h5-cap-crun-nerdctl", "stopped", 0,
+		  CAP },
 		{ "podman-prestart.state.json", OCI_HOOK_PRESTART,
 		  "6fbca1aae3c05317dea8c7be0e1b1ffacf931f1cba1390f0f34576d349453d28", "creating", 22148, PODMAN },
 		{ "podman-poststop.state.json", OCI_HOOK_POSTSTOP,
@@ -173,10 +179,15 @@ static void status_is_cross_checked_with_the_stage(void **state)
 
 static void id_validation(void **state)
 {
-	static const char *const good[] = { "a", "Z", "0", "abc_DEF.ghi-jkl", "a..", "ctopo-h5-cap-runc",
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
-	static const char *const bad[] = { "", ".", "..", "../../etc", "a/b", "/abs", "-a", "_a", ".a",
-		"a b", "a\nb", "caf\xc3\xa9", "a:b", "a\\b" };
+	static const char *const good[] = { "a",
+					    "Z",
+					    "0",
+					    "abc_DEF.ghi-jkl",
+					    "a..",
+					    "ctopo-h5-cap-runc",
+					    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+	static const char *const bad[] = { "",   ".",  "..",  "../../etc", "a/b",         "/abs", "-a",
+					   "_a", ".a", "a b", "a\nb",      "caf\xc3\xa9", "a:b",  "a\\b" };
 	char long_id[OCI_ID_MAX_LEN + 2];
 
 	(void)state;
@@ -340,7 +351,8 @@ static void podman_name_from_containers_json(void **state)
 
 	/* podman's layout: the bundle is <storage>/overlay-containers/<id>/userdata */
 	snprintf(bundle, sizeof(bundle), "%s/storage/overlay-containers/%s/userdata", tmp, id);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s/oci/podman.config.json' '%s/config.json' && "
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s' && cp '%s/oci/podman.config.json' '%s/config.json' && "
 		 "cp '%s/oci/podman.containers.json' '%s/storage/overlay-containers/containers.json'",
 		 bundle, TEST_DATA_DIR, bundle, TEST_DATA_DIR, tmp);
 	assert_int_equal(system(cmd), 0);
@@ -398,23 +410,23 @@ static void malformed_input_exits_65_and_writes_nothing(void **state)
 		"{\"ociVersion\":\"1.0.2-dev\",\"id\":\"ctopo-h5-x\",\"status\":\"creat", /* truncated */
 		"[]",
 		"null",
-		"{\"status\":\"creating\",\"pid\":1}",                                  /* no id */
-		"{\"id\":\"../../etc\",\"status\":\"creating\",\"pid\":1}",             /* a path */
+		"{\"status\":\"creating\",\"pid\":1}",                      /* no id */
+		"{\"id\":\"../../etc\",\"status\":\"creating\",\"pid\":1}", /* a path */
 		"{\"id\":\"a/b\",\"status\":\"creating\",\"pid\":1}",
 		"{\"id\":\"..\",\"status\":\"creating\",\"pid\":1}",
-		"{\"id\":42,\"status\":\"creating\",\"pid\":1}",                        /* wrong types */
+		"{\"id\":42,\"status\":\"creating\",\"pid\":1}", /* wrong types */
 		"{\"id\":\"x\",\"status\":1,\"pid\":1}",
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":\"1\"}",
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":1.5}",
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":1,\"bundle\":[]}",
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":1,\"annotations\":[]}",
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":1,\"annotations\":{\"a\":1}}",
-		"{\"id\":\"x\",\"status\":\"creating\"}",                              /* no pid */
+		"{\"id\":\"x\",\"status\":\"creating\"}", /* no pid */
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":0}",
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":-5}",
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":99999999999}",
-		"{\"id\":\"x\",\"pid\":1}",                                             /* no status */
-		"{\"id\":\"x\",\"status\":\"running\",\"pid\":1}",                      /* wrong stage */
+		"{\"id\":\"x\",\"pid\":1}",                        /* no status */
+		"{\"id\":\"x\",\"status\":\"running\",\"pid\":1}", /* wrong stage */
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":1}trailing",
 	};
 	char *tmp = make_tmpdir(), dir[512];
@@ -536,7 +548,8 @@ static void prestart_then_poststop_records_this_process(void **state)
 
 	/* runc's poststop has no pid: the record keeps the one from prestart */
 	opts.stage = OCI_HOOK_POSTSTOP;
-	in = strdup("{\"ociVersion\":\"1.0.2-dev\",\"id\":\"ctopo-h5-unit\",\"status\":\"stopped\",\"bundle\":\"/nonexistent\"}");
+	in = strdup(
+		"{\"ociVersion\":\"1.0.2-dev\",\"id\":\"ctopo-h5-unit\",\"status\":\"stopped\",\"bundle\":\"/nonexistent\"}");
 	assert_int_equal(run_hook(&opts, in, strlen(in), &err), OCI_HOOK_EXIT_OK);
 	assert_string_equal(err, "");
 	free(err);

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The container records under the state directory: format round trip, atomic write with the
  * promised modes, and a reader that skips whatever is not a valid record. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cmocka.h>
 
-#include "hook/oci_state.h"
 #include "common/util.h"
+#include "hook/oci_state.h"
 
 static char *make_tmpdir(void)
 {
@@ -175,13 +175,13 @@ static void malformed_records_are_refused(void **state)
 {
 	static const char *const bad[] = {
 		"",
-		"{\"version\":1,\"id\":\"abc\"",               /* truncated */
-		"[]",                                          /* not an object */
-		"{\"id\":\"abc\"}",                            /* no version */
-		"{\"version\":2,\"id\":\"abc\"}",              /* a future format */
-		"{\"version\":1}",                             /* no id */
-		"{\"version\":1,\"id\":\"../../etc\"}",        /* an id that is a path */
-		"{\"version\":1,\"id\":7}",                    /* wrong types... */
+		"{\"version\":1,\"id\":\"abc\"",        /* truncated */
+		"[]",                                   /* not an object */
+		"{\"id\":\"abc\"}",                     /* no version */
+		"{\"version\":2,\"id\":\"abc\"}",       /* a future format */
+		"{\"version\":1}",                      /* no id */
+		"{\"version\":1,\"id\":\"../../etc\"}", /* an id that is a path */
+		"{\"version\":1,\"id\":7}",             /* wrong types... */
 		"{\"version\":1,\"id\":\"abc\",\"pid\":\"7\"}",
 		"{\"version\":1,\"id\":\"abc\",\"pid\":-7}",
 		"{\"version\":1,\"id\":\"abc\",\"netns\":1.5}",
@@ -325,11 +325,11 @@ static void read_dir_skips_what_is_not_a_record(void **state)
 	rec.stopped = false;
 	assert_int_equal(oci_state_write_record(tmp, &rec), 0);
 
-	write_file(tmp, "bad.json", "{\"version\":1,\"id\":");          /* malformed */
+	write_file(tmp, "bad.json", "{\"version\":1,\"id\":");                      /* malformed */
 	write_file(tmp, ".good3.json.123.456", "{\"version\":1,\"id\":\"good3\"}"); /* a temp file */
-	write_file(tmp, "notes.txt", "{\"version\":1,\"id\":\"notes\"}"); /* not *.json */
-	write_file(tmp, "other.json", "{\"version\":1,\"id\":\"good1\"}"); /* id != file name */
-	write_file(tmp, "-x.json", "{\"version\":1,\"id\":\"-x\"}");     /* invalid id */
+	write_file(tmp, "notes.txt", "{\"version\":1,\"id\":\"notes\"}");           /* not *.json */
+	write_file(tmp, "other.json", "{\"version\":1,\"id\":\"good1\"}");          /* id != file name */
+	write_file(tmp, "-x.json", "{\"version\":1,\"id\":\"-x\"}");                /* invalid id */
 	snprintf(path, sizeof(path), "%s/dir.json", tmp);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/link.json", tmp);

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /proc/net/tcp and tcp6 lines, from files captured on this machine (tests/data/snapshot/,
  * made by capture.sh): listeners, established IPv4, IPv6 and v4-mapped connections, TIME_WAIT. */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "conns/proc_net_tcp.h"
@@ -151,12 +151,16 @@ static void header_and_bad_lines(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(proc_net_tcp_parse_line(bad[i], AF_INET, &s), -EINVAL);
 	/* an IPv4 line read as IPv6 (the wrong file) is refused, not misread */
-	assert_int_equal(proc_net_tcp_parse_line(
-		"   0: 0100007F:4780 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1",
-		AF_INET6, &s), -EINVAL);
-	assert_int_equal(proc_net_tcp_parse_line(
-		"   0: 0100007F:4780 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1",
-		AF_INET, &s), 0);
+	assert_int_equal(
+		proc_net_tcp_parse_line(
+			"   0: 0100007F:4780 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1",
+			AF_INET6, &s),
+		-EINVAL);
+	assert_int_equal(
+		proc_net_tcp_parse_line(
+			"   0: 0100007F:4780 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1",
+			AF_INET, &s),
+		0);
 	assert_int_equal(s.uid, 1000);
 	assert_int_equal(s.inode, 4242);
 	assert_int_equal(s.local_port, 18304);

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `ctopo ps` output on the hand-built report: who owns each connection, who is at the other end,
  * NAT shown, stopped short-lived containers kept; golden table and JSON. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
+#include <cmocka.h>
 
 #include "render/output_ps.h"
 #include "report_fixture.h"
@@ -43,8 +43,16 @@ static void golden(bool json, const char *name)
 	free(got);
 }
 
-static void golden_table(void **state) { (void)state; golden(false, "ps.txt"); }
-static void golden_json(void **state) { (void)state; golden(true, "ps.json"); }
+static void golden_table(void **state)
+{
+	(void)state;
+	golden(false, "ps.txt");
+}
+static void golden_json(void **state)
+{
+	(void)state;
+	golden(true, "ps.json");
+}
 
 /* The line of the first connection of `process` in the group headed by `group`. */
 static char *find_row(char *text, const char *group, const char *process)
@@ -155,10 +163,12 @@ static void json_is_valid_and_complete(void **state)
 		if (!strcmp(name, "sidecar")) {
 			/* one inbound from api over loopback, one outbound to db (sorted by local address) */
 			assert_int_equal(YAJL_GET_ARRAY(conns)->len, 2);
-			assert_string_equal(YAJL_GET_STRING(yajl_tree_get(YAJL_GET_ARRAY(conns)->values[0],
-									  p_peer_name, yajl_t_string)), "api");
-			assert_string_equal(YAJL_GET_STRING(yajl_tree_get(YAJL_GET_ARRAY(conns)->values[1],
-									  p_peer_name, yajl_t_string)), "db");
+			assert_string_equal(YAJL_GET_STRING(yajl_tree_get(YAJL_GET_ARRAY(conns)->values[0], p_peer_name,
+									  yajl_t_string)),
+					    "api");
+			assert_string_equal(YAJL_GET_STRING(yajl_tree_get(YAJL_GET_ARRAY(conns)->values[1], p_peer_name,
+									  yajl_t_string)),
+					    "db");
 		}
 	}
 	total += YAJL_GET_ARRAY(host)->len;

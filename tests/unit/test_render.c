@@ -2,17 +2,17 @@
 /* The renderer on a report built here: three containers over two namespaces (two of them sharing
  * one), a published port through DNAT, loopback, the Internet both ways, an unknown local address
  * and short-lived closed connections. Structural asserts first, then golden files per format. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <yajl/yajl_tree.h>
+#include <cmocka.h>
 
 #include "common/addr.h"
 #include "render/output.h"
@@ -234,9 +234,21 @@ static void compare_golden(enum output_format f, const char *name)
 	report_free(r);
 }
 
-static void golden_text(void **state) { (void)state; compare_golden(OUTPUT_TEXT, "graph.txt"); }
-static void golden_json(void **state) { (void)state; compare_golden(OUTPUT_JSON, "graph.json"); }
-static void golden_dot(void **state) { (void)state; compare_golden(OUTPUT_DOT, "graph.dot"); }
+static void golden_text(void **state)
+{
+	(void)state;
+	compare_golden(OUTPUT_TEXT, "graph.txt");
+}
+static void golden_json(void **state)
+{
+	(void)state;
+	compare_golden(OUTPUT_JSON, "graph.json");
+}
+static void golden_dot(void **state)
+{
+	(void)state;
+	compare_golden(OUTPUT_DOT, "graph.dot");
+}
 
 /* The JSON parses, and every documented field is there with its type. */
 static void json_has_the_documented_fields(void **state)
@@ -244,7 +256,8 @@ static void json_has_the_documented_fields(void **state)
 	struct report *r = sample_report();
 	const char *node_fields[] = { "id", "kind", "label" };
 	const char *proc_fields[] = { "pid", "name", "netns", "mntns", "listening", "container" };
-	const char *edge_fields[] = { "from", "to", "port", "dialled_port", "nat", "protocol", "state", "count", "closed", "bytes" };
+	const char *edge_fields[] = { "from",     "to",    "port",  "dialled_port", "nat",
+				      "protocol", "state", "count", "closed",       "bytes" };
 	const char *p_version[] = { "version", NULL }, *p_nodes[] = { "nodes", NULL };
 	const char *p_edges[] = { "edges", NULL }, *p_ns[] = { "namespaces", NULL };
 	char err[256], *text;

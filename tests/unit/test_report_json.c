@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon protocol's report: what goes out comes back the same, and malformed input from a
  * broken or hostile peer is refused with a reason, never half-applied. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "render/output.h"
 #include "render/render.h"
-#include "report_fixture.h"
 #include "report/report_json.h"
+#include "report_fixture.h"
 
 static char *to_json(const struct report *r, size_t *len)
 {
@@ -96,9 +96,13 @@ static void malformed_reports_are_refused(void **state)
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4\"}]}", "has no port");
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4:99999\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"[::1:80\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"pid\":-1}]}", "'pid'");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"netns\":4294967296}]}", "'netns'");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"state\":9}]}", "unknown direction or state");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"pid\":-1}]}",
+		   "'pid'");
+	expect_bad(
+		"{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"netns\":4294967296}]}",
+		"'netns'");
+	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"state\":9}]}",
+		   "unknown direction or state");
 	expect_bad("{\"version\":1,\"containers\":[{\"name\":\"x\"}]}", "no id");
 	expect_bad("{\"version\":1,\"containers\":[{\"id\":\"a\",\"running\":1}]}", "'running'");
 	expect_bad("{\"version\":1,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0/33\"]}]}", "malformed");
@@ -127,8 +131,10 @@ static void long_strings_are_truncated_not_overflowed(void **state)
 	(void)state;
 	memset(name, 'n', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
-	snprintf(json, sizeof(json), "{\"version\":1,\"containers\":[{\"id\":\"abc\",\"name\":\"%s\"}],"
-		 "\"future_field\":{\"x\":[1,2]}}", name);
+	snprintf(json, sizeof(json),
+		 "{\"version\":1,\"containers\":[{\"id\":\"abc\",\"name\":\"%s\"}],"
+		 "\"future_field\":{\"x\":[1,2]}}",
+		 name);
 	assert_int_equal(report_parse_json(json, strlen(json), &rep, err, sizeof(err)), 0);
 	assert_int_equal(strlen(rep->containers[0].name), REPORT_NAME_LEN - 1);
 	report_free(rep);
