@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every C source and header is as .clang-format makes it. The style is defined by Debian 12's
+# clang-format 14 (another major version formats some constructs differently). Fix: .ci/dev format
+set -euo pipefail
+cd "${1:-$(dirname "$0")/..}"
+cf=${CLANG_FORMAT:-clang-format}
+if ! command -v "$cf" >/dev/null; then
+	echo "check_format: SKIP: $cf not found (apt-get install clang-format)"
+	exit 77
+fi
+major=$("$cf" --version | sed -nE 's/.*version ([0-9]+)\..*/\1/p')
+if [ "$major" != 14 ]; then
+	echo "check_format: SKIP: $cf is version $major; the style is defined by clang-format 14"
+	exit 77
+fi
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	mapfile -t files < <(git ls-files -co --exclude-standard '*.c' '*.h')
+else
+	mapfile -t files < <(find bpf include src tests bench -name '*.[ch]' | sort)
+fi
+bad=()
+for f in "${files[@]}"; do
+	[ -f "$f" ] || continue
+	"$cf" --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("$f")
+done
+if [ ${#bad[@]} -gt 0 ]; then
+	printf 'check_format: not formatted: %s\n' "${bad[@]}"
+	echo "check_format: run .ci/dev format (clang-format -i on those files)"
+	exit 1
+fi
+echo "check_format: ${#files[@]} files formatted"
