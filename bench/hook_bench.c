@@ -3,6 +3,9 @@
  * and print one markdown table row: median, p95, p99 and min wall time per run in ms.
  * Usage: hook_bench LABEL RUNS STDIN_FILE EXPECTED_EXIT COMMAND [ARGS...]
  * hook_bench.sh builds and drives it. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* environ; meson passes it, hook_bench.sh's plain cc does not */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -12,8 +15,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -115,7 +115,7 @@ static int append_prefix(const struct report_prefix *p, void *userdata)
 
 int netinfo_read_prefixes(int netns_fd, struct report_netns *ns)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[8192]; /* MNL_SOCKET_BUFFER_SIZE's upper bound, without a variable-length array */
 	struct mnl_socket *nl = open_route_socket(netns_fd);
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *gen;

@@ -263,8 +263,8 @@ static void print_rows(FILE *out, const struct ps_view *v, const struct report_c
 			any = true;
 		}
 		make_row(v, i, &row);
-		for (int k = 0; k < N_COLS; k++)
-			cells[k] = row.col[k];
+		for (int col = 0; col < N_COLS; col++)
+			cells[col] = row.col[col];
 		print_cells(out, cells, width);
 	}
 	if (!any)

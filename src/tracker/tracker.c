@@ -33,7 +33,8 @@ struct tracker {
 
 static bool libbpf_debug;
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+							      va_list ap)
 {
 	/* our own message names the problem; libbpf's detail is for -v */
 	(void)level;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "containers/docker_parse.h"
+#include "fuzz.h"
 
 struct outcome {
 	size_t events, skipped, bytes;

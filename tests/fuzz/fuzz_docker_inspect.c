@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "containers/docker_parse.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "containers/docker_parse.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "conns/snapshot.h"
+#include "fuzz.h"
 
 static int on_sock(const struct diag_sock *sock, void *userdata)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fuzz.h"
 #include "net/nat.h"
 
 #define KEY_BYTES 37 /* family bit, two ports, two 16-byte addresses */

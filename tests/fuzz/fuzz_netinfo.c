@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz.h"
 #include "net/netinfo.h"
 
 static int on_prefix(const struct report_prefix *p, void *userdata)

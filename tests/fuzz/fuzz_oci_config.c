@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuzz.h"
 #include "hook/oci_hook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "hook/oci_hook.h"
 
 /* The id of tests/data/oci/podman.containers.json, so the seeds find it. */

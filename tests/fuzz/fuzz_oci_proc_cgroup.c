@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "hook/oci_hook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

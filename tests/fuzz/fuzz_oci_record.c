@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "hook/oci_state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "conns/proc_net_tcp.h"
+#include "fuzz.h"
 
 static int on_sock(const struct proc_tcp_sock *sock, void *userdata)
 {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "render/output.h"
 #include "render/output_ps.h"
 #include "render/render.h"
