@@ -13,15 +13,16 @@ import sys
 # folder -> the folders it may include from (directly; not transitive, so each edge is on purpose)
 MAY_USE = {
     'common': [],
+    'edges': ['common'],
     'hook': ['common'],
     'tracker': ['common'],
-    'report': ['common'],
-    'render': ['report', 'common'],
-    'conns': ['tracker', 'common'],
+    'report': ['edges', 'common'],
+    'render': ['report', 'edges', 'common'],
+    'conns': ['tracker', 'edges', 'common'],
     'containers': ['hook', 'common'],
     'net': ['conns', 'report', 'common'],
-    'daemon': ['net', 'containers', 'conns', 'tracker', 'report', 'hook', 'common'],
-    'cli': ['daemon', 'render', 'net', 'containers', 'conns', 'tracker', 'report', 'hook', 'common'],
+    'daemon': ['net', 'containers', 'conns', 'tracker', 'report', 'edges', 'hook', 'common'],
+    'cli': ['daemon', 'render', 'net', 'containers', 'conns', 'tracker', 'report', 'edges', 'hook', 'common'],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
