@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "containers/docker_events.h"
 #include "containers/docker_parse.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 5000

@@ -11,15 +11,11 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "common/util.h"
 
-static int parse_fail(struct docker_parse_error *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int parse_fail(struct docker_parse_error *err, int r, const char *fmt, ...)
+int docker_parse_fail(struct docker_parse_error *err, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,7 +27,7 @@ static int parse_fail(struct docker_parse_error *err, int r, const char *fmt, ..
 	return r;
 }
 
-static bool is_container_id(const char *s, size_t len)
+bool docker_is_container_id(const char *s, size_t len)
 {
 	if (len != DOCKER_ID_LEN)
 		return false;
@@ -41,8 +37,7 @@ static bool is_container_id(const char *s, size_t len)
 	return true;
 }
 
-/* A printable, bounded rendering of untrusted text for messages. */
-static const char *quote_for_message(const char *s, size_t len, char *buf, size_t size)
+const char *docker_quote_for_message(const char *s, size_t len, char *buf, size_t size)
 {
 	size_t o = 0, i;
 
@@ -146,8 +141,8 @@ static int wrong_type(struct docker_parse_error *err, const char **path, const c
 {
 	char name[128];
 
-	return parse_fail(err, -EBADMSG, "%s: expected %s, got %s", path_name(path, name, sizeof(name)), expected,
-			  value_kind(v));
+	return docker_parse_fail(err, -EBADMSG, "%s: expected %s, got %s", path_name(path, name, sizeof(name)),
+				 expected, value_kind(v));
 }
 
 static int copy_bounded(const char *s, const char *what, char **ret, struct docker_parse_error *err)
@@ -155,8 +150,8 @@ static int copy_bounded(const char *s, const char *what, char **ret, struct dock
 	size_t len = strlen(s);
 
 	if (len > DOCKER_STRING_MAX)
-		return parse_fail(err, -E2BIG, "%s: string of %zu bytes exceeds the limit of %d", what, len,
-				  DOCKER_STRING_MAX);
+		return docker_parse_fail(err, -E2BIG, "%s: string of %zu bytes exceeds the limit of %d", what, len,
+					 DOCKER_STRING_MAX);
 	*ret = strdup(s);
 	return *ret ? 0 : -ENOMEM;
 }
@@ -199,8 +194,8 @@ static int get_int(yajl_val obj, const char **path, long long min, long long max
 	if (!YAJL_IS_INTEGER(v))
 		return wrong_type(err, path, "an integer", v);
 	if (YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
-		return parse_fail(err, -EBADMSG, "%s: %lld is out of range", path_name(path, name, sizeof(name)),
-				  YAJL_GET_INTEGER(v));
+		return docker_parse_fail(err, -EBADMSG, "%s: %lld is out of range", path_name(path, name, sizeof(name)),
+					 YAJL_GET_INTEGER(v));
 	*ret = YAJL_GET_INTEGER(v);
 	return 0;
 }
@@ -216,8 +211,8 @@ static int get_time(yajl_val obj, const char **path, uint64_t *ret, struct docke
 	if (r < 0 || !s)
 		return r;
 	if (docker_parse_time(s, ret) < 0)
-		return parse_fail(err, -EBADMSG, "%s: not a time: \"%s\"", path_name(path, name, sizeof(name)),
-				  quote_for_message(s, strlen(s), q, sizeof(q)));
+		return docker_parse_fail(err, -EBADMSG, "%s: not a time: \"%s\"", path_name(path, name, sizeof(name)),
+					 docker_quote_for_message(s, strlen(s), q, sizeof(q)));
 	return 0;
 }
 
@@ -227,12 +222,12 @@ static int get_id(yajl_val obj, const char **path, char ret[DOCKER_ID_LEN + 1], 
 	char q[96];
 
 	if (!v)
-		return parse_fail(err, -EBADMSG, "Id: missing");
+		return docker_parse_fail(err, -EBADMSG, "Id: missing");
 	if (!YAJL_IS_STRING(v))
 		return wrong_type(err, path, "a string", v);
-	if (!is_container_id(v->u.string, strlen(v->u.string)))
-		return parse_fail(err, -EBADMSG, "Id: not a container id: \"%s\"",
-				  quote_for_message(v->u.string, strlen(v->u.string), q, sizeof(q)));
+	if (!docker_is_container_id(v->u.string, strlen(v->u.string)))
+		return docker_parse_fail(err, -EBADMSG, "Id: not a container id: \"%s\"",
+					 docker_quote_for_message(v->u.string, strlen(v->u.string), q, sizeof(q)));
 	memcpy(ret, v->u.string, DOCKER_ID_LEN + 1);
 	return 0;
 }
@@ -250,8 +245,8 @@ static int get_labels(yajl_val obj, const char **path, struct docker_container *
 		return wrong_type(err, path, "an object", v);
 	n = v->u.object.len;
 	if (n > DOCKER_LABELS_MAX)
-		return parse_fail(err, -E2BIG, "%s: %zu labels exceed the limit of %d",
-				  path_name(path, name, sizeof(name)), n, DOCKER_LABELS_MAX);
+		return docker_parse_fail(err, -E2BIG, "%s: %zu labels exceed the limit of %d",
+					 path_name(path, name, sizeof(name)), n, DOCKER_LABELS_MAX);
 	c->labels = calloc(n ? n : 1, sizeof(*c->labels));
 	if (!c->labels)
 		return -ENOMEM;
@@ -261,8 +256,8 @@ static int get_labels(yajl_val obj, const char **path, struct docker_container *
 
 		path_name(path, name, sizeof(name));
 		if (!YAJL_IS_STRING(value))
-			return parse_fail(err, -EBADMSG, "%s[\"%.40s\"]: expected a string, got %s", name,
-					  v->u.object.keys[i], value_kind(value));
+			return docker_parse_fail(err, -EBADMSG, "%s[\"%.40s\"]: expected a string, got %s", name,
+						 v->u.object.keys[i], value_kind(value));
 		r = copy_bounded(v->u.object.keys[i], name, &l->key, err);
 		if (r < 0)
 			return r;
@@ -283,12 +278,12 @@ static int add_address(struct docker_container *c, const char *network, const ch
 	if (!text || !*text)
 		return 0;
 	if (c->n_addresses >= DOCKER_ADDRESSES_MAX)
-		return parse_fail(err, -E2BIG, "%s: more than %d addresses", what, DOCKER_ADDRESSES_MAX);
+		return docker_parse_fail(err, -E2BIG, "%s: more than %d addresses", what, DOCKER_ADDRESSES_MAX);
 	a = &c->addresses[c->n_addresses];
 	memset(a, 0, sizeof(*a));
 	if (addr_parse(text, &a->family, a->bytes) < 0)
-		return parse_fail(err, -EBADMSG, "%s: not an IP address: \"%s\"", what,
-				  quote_for_message(text, strlen(text), q, sizeof(q)));
+		return docker_parse_fail(err, -EBADMSG, "%s: not an IP address: \"%s\"", what,
+					 docker_quote_for_message(text, strlen(text), q, sizeof(q)));
 	a->network = strdup(network);
 	if (!a->network)
 		return -ENOMEM;
@@ -310,8 +305,8 @@ static int get_addresses(yajl_val obj, const char **path, struct docker_containe
 		return wrong_type(err, path, "an object", v);
 	n = v->u.object.len;
 	if (n > DOCKER_ADDRESSES_MAX / 2)
-		return parse_fail(err, -E2BIG, "NetworkSettings.Networks: %zu networks exceed the limit of %d", n,
-				  DOCKER_ADDRESSES_MAX / 2);
+		return docker_parse_fail(err, -E2BIG, "NetworkSettings.Networks: %zu networks exceed the limit of %d",
+					 n, DOCKER_ADDRESSES_MAX / 2);
 	c->addresses = calloc(n ? 2 * n : 1, sizeof(*c->addresses));
 	if (!c->addresses)
 		return -ENOMEM;
@@ -325,9 +320,10 @@ static int get_addresses(yajl_val obj, const char **path, struct docker_containe
 		if (YAJL_IS_NULL(endpoint))
 			continue;
 		if (!YAJL_IS_OBJECT(endpoint))
-			return parse_fail(err, -EBADMSG, "%s: expected an object, got %s", what, value_kind(endpoint));
+			return docker_parse_fail(err, -EBADMSG, "%s: expected an object, got %s", what,
+						 value_kind(endpoint));
 		if (strlen(network) > DOCKER_STRING_MAX)
-			return parse_fail(err, -E2BIG, "%s: network name too long", what);
+			return docker_parse_fail(err, -E2BIG, "%s: network name too long", what);
 		r = get_string(endpoint, p4, &v4, err);
 		if (r < 0)
 			return r;
@@ -384,7 +380,7 @@ static int push_port(struct docker_container *c, size_t *cap, const struct docke
 		     struct docker_parse_error *err)
 {
 	if (c->n_ports >= DOCKER_PORTS_MAX)
-		return parse_fail(err, -E2BIG, "Ports: more than %d entries", DOCKER_PORTS_MAX);
+		return docker_parse_fail(err, -E2BIG, "Ports: more than %d entries", DOCKER_PORTS_MAX);
 	if (c->n_ports == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 4;
 		struct docker_port *v = reallocarray(c->ports, ncap, sizeof(*v));
@@ -416,9 +412,9 @@ static int get_inspect_ports(yajl_val obj, struct docker_container *c, struct do
 		char q[48];
 
 		if (parse_port_key(v->u.object.keys[i], &port) < 0)
-			return parse_fail(
-				err, -EBADMSG, "NetworkSettings.Ports: not a port: \"%s\"",
-				quote_for_message(v->u.object.keys[i], strlen(v->u.object.keys[i]), q, sizeof(q)));
+			return docker_parse_fail(err, -EBADMSG, "NetworkSettings.Ports: not a port: \"%s\"",
+						 docker_quote_for_message(v->u.object.keys[i],
+									  strlen(v->u.object.keys[i]), q, sizeof(q)));
 		if (!bindings || YAJL_IS_NULL(bindings)) { /* exposed, not published */
 			r = push_port(c, &cap, &port, err);
 			if (r < 0)
@@ -426,8 +422,9 @@ static int get_inspect_ports(yajl_val obj, struct docker_container *c, struct do
 			continue;
 		}
 		if (!YAJL_IS_ARRAY(bindings))
-			return parse_fail(err, -EBADMSG, "NetworkSettings.Ports[\"%s\"]: expected an array, got %s",
-					  v->u.object.keys[i], value_kind(bindings));
+			return docker_parse_fail(err, -EBADMSG,
+						 "NetworkSettings.Ports[\"%s\"]: expected an array, got %s",
+						 v->u.object.keys[i], value_kind(bindings));
 		for (size_t j = 0; j < bindings->u.array.len; j++) {
 			yajl_val b = bindings->u.array.values[j];
 			yajl_val ip = yajl_tree_get(b, PATH("HostIp"), yajl_t_any);
@@ -436,8 +433,9 @@ static int get_inspect_ports(yajl_val obj, struct docker_container *c, struct do
 
 			if (!YAJL_IS_OBJECT(b) || (ip && !YAJL_IS_STRING(ip)) || (hp && !YAJL_IS_STRING(hp)) ||
 			    set_host_binding(&bound, YAJL_GET_STRING(ip), YAJL_GET_STRING(hp)) < 0)
-				return parse_fail(err, -EBADMSG, "NetworkSettings.Ports[\"%s\"]: not a host binding",
-						  v->u.object.keys[i]);
+				return docker_parse_fail(err, -EBADMSG,
+							 "NetworkSettings.Ports[\"%s\"]: not a host binding",
+							 v->u.object.keys[i]);
 			r = push_port(c, &cap, &bound, err);
 			if (r < 0)
 				return r;
@@ -465,7 +463,8 @@ static int get_list_ports(yajl_val obj, struct docker_container *c, struct docke
 		struct docker_port port = { 0 };
 
 		if (!YAJL_IS_OBJECT(e))
-			return parse_fail(err, -EBADMSG, "Ports[%zu]: expected an object, got %s", i, value_kind(e));
+			return docker_parse_fail(err, -EBADMSG, "Ports[%zu]: expected an object, got %s", i,
+						 value_kind(e));
 		if ((r = get_string(e, PATH("IP"), &ip, err)) < 0 ||
 		    (r = get_string(e, PATH("Type"), &type, err)) < 0 ||
 		    (r = get_int(e, PATH("PrivatePort"), 0, 65535, &private_port, err)) < 0 ||
@@ -475,7 +474,7 @@ static int get_list_ports(yajl_val obj, struct docker_container *c, struct docke
 		port.host_port = public_port;
 		snprintf(port.proto, sizeof(port.proto), "%s", type ? type : "tcp");
 		if (set_host_binding(&port, ip, NULL) < 0)
-			return parse_fail(err, -EBADMSG, "Ports[%zu].IP: not an IP address", i);
+			return docker_parse_fail(err, -EBADMSG, "Ports[%zu].IP: not an IP address", i);
 		r = push_port(c, &cap, &port, err);
 		if (r < 0)
 			return r;
@@ -490,10 +489,10 @@ static int parse_tree(const char *buf, size_t len, const char *what, yajl_val *r
 	yajl_val tree;
 
 	if (len > DOCKER_RESPONSE_MAX)
-		return parse_fail(err, -E2BIG, "%s: response of %zu bytes exceeds the limit of %u MiB", what, len,
-				  DOCKER_RESPONSE_MAX >> 20);
+		return docker_parse_fail(err, -E2BIG, "%s: response of %zu bytes exceeds the limit of %u MiB", what,
+					 len, DOCKER_RESPONSE_MAX >> 20);
 	if (memchr(buf, 0, len))
-		return parse_fail(err, -EBADMSG, "%s: NUL byte in the response", what);
+		return docker_parse_fail(err, -EBADMSG, "%s: NUL byte in the response", what);
 	text = strndup(buf, len); /* yajl_tree wants a C string */
 	if (!text)
 		return -ENOMEM;
@@ -502,8 +501,8 @@ static int parse_tree(const char *buf, size_t len, const char *what, yajl_val *r
 	if (!tree) {
 		/* yajl's message spans lines (it shows the spot); keep the first */
 		yerr[strcspn(yerr, "\n")] = 0;
-		return parse_fail(err, -EBADMSG, "%s: malformed or truncated JSON (%zu bytes): %s", what, len,
-				  yerr[0] ? yerr : "unknown error");
+		return docker_parse_fail(err, -EBADMSG, "%s: malformed or truncated JSON (%zu bytes): %s", what, len,
+					 yerr[0] ? yerr : "unknown error");
 	}
 	*ret = tree;
 	return 0;
@@ -522,7 +521,7 @@ static int fill_from_inspect(yajl_val root, struct docker_container *c, struct d
 	int r;
 
 	if (!YAJL_IS_OBJECT(root))
-		return parse_fail(err, -EBADMSG, "expected an object, got %s", value_kind(root));
+		return docker_parse_fail(err, -EBADMSG, "expected an object, got %s", value_kind(root));
 	if ((r = get_id(root, PATH("Id"), c->id, err)) < 0)
 		return r;
 	if ((r = get_string(root, PATH("Name"), &name, err)) < 0 ||
@@ -564,7 +563,7 @@ int docker_parse_inspect(const char *buf, size_t len, struct docker_container *r
 	r = fill_from_inspect(root, &c, &field_err);
 	if (r < 0) {
 		docker_container_done(&c);
-		return r == -ENOMEM ? r : parse_fail(err, r, "container inspect: %.200s", field_err.message);
+		return r == -ENOMEM ? r : docker_parse_fail(err, r, "container inspect: %.200s", field_err.message);
 	}
 	*ret = c;
 	return 0;
@@ -585,8 +584,8 @@ static int get_list_name(yajl_val entry, struct docker_container *c, struct dock
 		const char *s = YAJL_GET_STRING(v->u.array.values[i]);
 
 		if (!s)
-			return parse_fail(err, -EBADMSG, "Names[%zu]: expected a string, got %s", i,
-					  value_kind(v->u.array.values[i]));
+			return docker_parse_fail(err, -EBADMSG, "Names[%zu]: expected a string, got %s", i,
+						 value_kind(v->u.array.values[i]));
 		if (*s == '/')
 			s++;
 		if (!strchr(s, '/'))
@@ -600,7 +599,7 @@ static int fill_from_list_entry(yajl_val e, struct docker_container *c, struct d
 	int r;
 
 	if (!YAJL_IS_OBJECT(e))
-		return parse_fail(err, -EBADMSG, "expected an object, got %s", value_kind(e));
+		return docker_parse_fail(err, -EBADMSG, "expected an object, got %s", value_kind(e));
 	if ((r = get_id(e, PATH("Id"), c->id, err)) < 0 || (r = get_list_name(e, c, err)) < 0 ||
 	    (r = get_string(e, PATH("Image"), &c->image, err)) < 0 ||
 	    (r = get_string(e, PATH("State"), &c->status, err)) < 0 ||
@@ -635,7 +634,7 @@ int docker_parse_list(const char *buf, size_t len, struct docker_container_list 
 	if (r < 0)
 		return r;
 	if (!YAJL_IS_ARRAY(root))
-		return parse_fail(err, -EBADMSG, "container list: expected an array, got %s", value_kind(root));
+		return docker_parse_fail(err, -EBADMSG, "container list: expected an array, got %s", value_kind(root));
 	n = root->u.array.len;
 	list.v = calloc(n ? n : 1, sizeof(*list.v));
 	if (!list.v)
@@ -768,603 +767,5 @@ int docker_parse_time(const char *s, uint64_t *ret_ns)
 	if (t == (time_t)-1 || t - offset_s < 0)
 		return -EINVAL;
 	*ret_ns = (uint64_t)(t - offset_s) * 1000000000ull + frac_ns;
-	return 0;
-}
-
-/* ---- the events stream ---- */
-
-#define EVENT_DEPTH_MAX 32
-#define EVENT_KEY_MAX 24      /* longer keys are none of ours */
-#define EVENT_FEED_SLICE 4096 /* granularity of the per-object size check */
-
-struct event_frame {
-	bool is_array;
-	char key[EVENT_KEY_MAX + 1];
-};
-
-enum event_field {
-	FIELD_NONE,
-	FIELD_TYPE,
-	FIELD_ACTION,
-	FIELD_ID,
-	FIELD_TIME,
-	FIELD_TIME_NANO,
-	FIELD_ACTOR,
-	FIELD_ACTOR_ID,
-	FIELD_ATTRIBUTES,
-	FIELD_NAME,
-	FIELD_IMAGE,
-	FIELD_EXIT_CODE,
-};
-
-struct docker_event_parser {
-	yajl_handle yajl;
-	docker_event_fn on_event;
-	docker_event_skip_fn on_skip;
-	void *userdata;
-
-	unsigned depth; /* open objects and arrays; 0 between events */
-	struct event_frame frames[EVENT_DEPTH_MAX];
-	struct docker_event ev;
-	char top_id[DOCKER_ID_LEN + 1];
-	char bad_id[96]; /* an id that is no container id, quoted: fatal only for container events */
-	bool has_time_nano;
-	uint64_t time_s;
-	bool invalid; /* the current object is skipped; message says why */
-	char message[200];
-
-	bool completed_in_slice;
-	size_t bytes_in_object;
-	uint64_t objects;
-	int failed; /* sticky error of the stream */
-	char failed_message[sizeof(((struct docker_parse_error *)0)->message)];
-};
-
-static const char *field_name(enum event_field f)
-{
-	static const char *const names[] = {
-		[FIELD_TYPE] = "Type",
-		[FIELD_ACTION] = "Action",
-		[FIELD_ID] = "id",
-		[FIELD_TIME] = "time",
-		[FIELD_TIME_NANO] = "timeNano",
-		[FIELD_ACTOR] = "Actor",
-		[FIELD_ACTOR_ID] = "Actor.ID",
-		[FIELD_ATTRIBUTES] = "Actor.Attributes",
-		[FIELD_NAME] = "Actor.Attributes.name",
-		[FIELD_IMAGE] = "Actor.Attributes.image",
-		[FIELD_EXIT_CODE] = "Actor.Attributes.exitCode",
-	};
-
-	return f < ARRAY_SIZE(names) && names[f] ? names[f] : "?";
-}
-
-/* Which of our fields the value now arriving is; values inside arrays are none of ours. */
-static enum event_field current_field(const struct docker_event_parser *p)
-{
-	const struct event_frame *f = p->frames;
-
-	for (unsigned i = 0; i < p->depth && i < EVENT_DEPTH_MAX; i++)
-		if (f[i].is_array)
-			return FIELD_NONE;
-	switch (p->depth) {
-	case 1:
-		if (!strcmp(f[0].key, "Type"))
-			return FIELD_TYPE;
-		if (!strcmp(f[0].key, "Action"))
-			return FIELD_ACTION;
-		if (!strcmp(f[0].key, "id"))
-			return FIELD_ID;
-		if (!strcmp(f[0].key, "time"))
-			return FIELD_TIME;
-		if (!strcmp(f[0].key, "timeNano"))
-			return FIELD_TIME_NANO;
-		if (!strcmp(f[0].key, "Actor"))
-			return FIELD_ACTOR;
-		return FIELD_NONE;
-	case 2:
-		if (strcmp(f[0].key, "Actor"))
-			return FIELD_NONE;
-		if (!strcmp(f[1].key, "ID"))
-			return FIELD_ACTOR_ID;
-		if (!strcmp(f[1].key, "Attributes"))
-			return FIELD_ATTRIBUTES;
-		return FIELD_NONE;
-	case 3:
-		if (strcmp(f[0].key, "Actor") || strcmp(f[1].key, "Attributes"))
-			return FIELD_NONE;
-		if (!strcmp(f[2].key, "name"))
-			return FIELD_NAME;
-		if (!strcmp(f[2].key, "image"))
-			return FIELD_IMAGE;
-		if (!strcmp(f[2].key, "exitCode"))
-			return FIELD_EXIT_CODE;
-		return FIELD_NONE;
-	default:
-		return FIELD_NONE;
-	}
-}
-
-static void event_invalid(struct docker_event_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void event_invalid(struct docker_event_parser *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->invalid) /* the first problem is the one to tell */
-		return;
-	p->invalid = true;
-	va_start(ap, fmt);
-	vsnprintf(p->message, sizeof(p->message), fmt, ap);
-	va_end(ap);
-}
-
-static void event_reset(struct docker_event_parser *p)
-{
-	docker_event_done(&p->ev);
-	p->ev.exit_code = -1;
-	p->top_id[0] = 0;
-	p->bad_id[0] = 0;
-	p->has_time_nano = false;
-	p->time_s = 0;
-	p->invalid = false;
-	p->message[0] = 0;
-}
-
-static enum docker_event_action action_from_string(const char *s)
-{
-	static const struct {
-		const char *name;
-		enum docker_event_action action;
-	} actions[] = {
-		{ "start", DOCKER_EVENT_START },   { "die", DOCKER_EVENT_DIE },     { "destroy", DOCKER_EVENT_DESTROY },
-		{ "rename", DOCKER_EVENT_RENAME }, { "pause", DOCKER_EVENT_PAUSE }, { "unpause", DOCKER_EVENT_UNPAUSE },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
-		if (!strcmp(s, actions[i].name))
-			return actions[i].action;
-	return DOCKER_EVENT_OTHER;
-}
-
-const char *docker_event_action_to_string(enum docker_event_action a)
-{
-	switch (a) {
-	case DOCKER_EVENT_START:
-		return "start";
-	case DOCKER_EVENT_DIE:
-		return "die";
-	case DOCKER_EVENT_DESTROY:
-		return "destroy";
-	case DOCKER_EVENT_RENAME:
-		return "rename";
-	case DOCKER_EVENT_PAUSE:
-		return "pause";
-	case DOCKER_EVENT_UNPAUSE:
-		return "unpause";
-	default:
-		return "other";
-	}
-}
-
-/* A whole object has been read: hand it out or say why not. */
-static void event_complete(struct docker_event_parser *p)
-{
-	p->objects++;
-	p->completed_in_slice = true;
-	if (!p->invalid) {
-		if (!p->ev.id[0] && p->top_id[0])
-			memcpy(p->ev.id, p->top_id, sizeof(p->ev.id));
-		if (!strcmp(p->ev.type, "container") && !p->ev.id[0]) {
-			if (p->bad_id[0])
-				event_invalid(p, "event %" PRIu64 ": not a container id: \"%s\"", p->objects,
-					      p->bad_id);
-			else
-				event_invalid(p, "event %" PRIu64 ": container event without an id", p->objects);
-		}
-		p->ev.time_ns = p->has_time_nano ? p->ev.time_ns : p->time_s * 1000000000ull;
-	}
-	if (p->invalid) {
-		if (p->on_skip)
-			p->on_skip(p->message, p->userdata);
-	} else if (p->on_event) {
-		p->on_event(&p->ev, p->userdata);
-	}
-	event_reset(p);
-}
-
-static void wrong_event_type(struct docker_event_parser *p, enum event_field f, const char *got)
-{
-	static const char *const expected[] = {
-		[FIELD_TYPE] = "a string",     [FIELD_ACTION] = "a string",      [FIELD_ID] = "a string",
-		[FIELD_TIME] = "a number",     [FIELD_TIME_NANO] = "a number",   [FIELD_ACTOR] = "an object",
-		[FIELD_ACTOR_ID] = "a string", [FIELD_ATTRIBUTES] = "an object", [FIELD_NAME] = "a string",
-		[FIELD_IMAGE] = "a string",    [FIELD_EXIT_CODE] = "a string",
-	};
-
-	event_invalid(p, "event %" PRIu64 ": %s: expected %s, got %s", p->objects + 1, field_name(f), expected[f], got);
-}
-
-/* A scalar at depth 0 is an object of its own that is not an event. */
-static bool top_level_scalar(struct docker_event_parser *p, const char *kind)
-{
-	if (p->depth > 0)
-		return false;
-	event_invalid(p, "event %" PRIu64 ": expected an object, got %s", p->objects + 1, kind);
-	event_complete(p);
-	return true;
-}
-
-static int on_null(void *ctx)
-{
-	struct docker_event_parser *p = ctx;
-
-	top_level_scalar(p, "null");
-	return 1; /* null is "absent" for every field of ours */
-}
-
-static int on_boolean(void *ctx, int value)
-{
-	struct docker_event_parser *p = ctx;
-	enum event_field f;
-
-	(void)value;
-	if (top_level_scalar(p, "a boolean"))
-		return 1;
-	f = current_field(p);
-	if (f != FIELD_NONE)
-		wrong_event_type(p, f, "a boolean");
-	return 1;
-}
-
-static int on_number(void *ctx, const char *s, size_t len)
-{
-	struct docker_event_parser *p = ctx;
-	unsigned long long v;
-	enum event_field f;
-	char num[24];
-
-	if (top_level_scalar(p, "a number"))
-		return 1;
-	f = current_field(p);
-	if (f == FIELD_NONE)
-		return 1;
-	if (f != FIELD_TIME && f != FIELD_TIME_NANO) {
-		wrong_event_type(p, f, "a number");
-		return 1;
-	}
-	if (len >= sizeof(num)) {
-		event_invalid(p, "event %" PRIu64 ": %s: number out of range", p->objects + 1, field_name(f));
-		return 1;
-	}
-	memcpy(num, s, len);
-	num[len] = 0;
-	if (parse_u64(num, f == FIELD_TIME ? UINT64_MAX / 1000000000ull : UINT64_MAX, &v) < 0) {
-		event_invalid(p, "event %" PRIu64 ": %s: not a time: %s", p->objects + 1, field_name(f), num);
-		return 1;
-	}
-	if (f == FIELD_TIME) {
-		p->time_s = v;
-	} else {
-		p->ev.time_ns = v;
-		p->has_time_nano = true;
-	}
-	return 1;
-}
-
-static int copy_event_string(struct docker_event_parser *p, enum event_field f, const char *s, size_t len, char **ret)
-{
-	if (len > DOCKER_STRING_MAX) {
-		event_invalid(p, "event %" PRIu64 ": %s: string of %zu bytes exceeds the limit of %d", p->objects + 1,
-			      field_name(f), len, DOCKER_STRING_MAX);
-		return 1;
-	}
-	free(*ret);
-	*ret = strndup(s, len);
-	return *ret ? 1 : 0; /* out of memory stops the stream */
-}
-
-static void copy_event_id(struct docker_event_parser *p, const char *s, size_t len, char ret[DOCKER_ID_LEN + 1])
-{
-	if (!is_container_id(s, len)) {
-		/* Images and others have other ids; whether this matters is known once Type is read. */
-		quote_for_message(s, len, p->bad_id, sizeof(p->bad_id));
-		return;
-	}
-	memcpy(ret, s, DOCKER_ID_LEN);
-	ret[DOCKER_ID_LEN] = 0;
-}
-
-static int on_string(void *ctx, const unsigned char *us, size_t len)
-{
-	struct docker_event_parser *p = ctx;
-	const char *s = (const char *)us;
-	enum event_field f;
-	unsigned long long code;
-	char num[16];
-
-	if (top_level_scalar(p, "a string"))
-		return 1;
-	f = current_field(p);
-	switch (f) {
-	case FIELD_NONE:
-		return 1;
-	case FIELD_TYPE:
-		snprintf(p->ev.type, sizeof(p->ev.type), "%.*s", (int)len, s);
-		return 1;
-	case FIELD_ACTION:
-		snprintf(p->ev.action_name, sizeof(p->ev.action_name), "%.*s", (int)len, s);
-		p->ev.action =
-			len < sizeof(p->ev.action_name) ? action_from_string(p->ev.action_name) : DOCKER_EVENT_OTHER;
-		return 1;
-	case FIELD_ID:
-		copy_event_id(p, s, len, p->top_id);
-		return 1;
-	case FIELD_ACTOR_ID:
-		copy_event_id(p, s, len, p->ev.id);
-		return 1;
-	case FIELD_NAME:
-		return copy_event_string(p, f, s, len, &p->ev.name);
-	case FIELD_IMAGE:
-		return copy_event_string(p, f, s, len, &p->ev.image);
-	case FIELD_EXIT_CODE:
-		/* Docker sends the exit code as a string attribute */
-		if (len == 0 || len >= sizeof(num)) {
-			event_invalid(p, "event %" PRIu64 ": %s: not an exit code", p->objects + 1, field_name(f));
-			return 1;
-		}
-		memcpy(num, s, len);
-		num[len] = 0;
-		if (parse_u64(num, 255, &code) < 0)
-			event_invalid(p, "event %" PRIu64 ": %s: not an exit code: %s", p->objects + 1, field_name(f),
-				      num);
-		else
-			p->ev.exit_code = code;
-		return 1;
-	default:
-		wrong_event_type(p, f, "a string");
-		return 1;
-	}
-}
-
-static int open_container(struct docker_event_parser *p, bool is_array)
-{
-	enum event_field f = p->depth > 0 ? current_field(p) : FIELD_NONE;
-
-	if (p->depth == 0 && is_array)
-		event_invalid(p, "event %" PRIu64 ": expected an object, got an array", p->objects + 1);
-	if (f != FIELD_NONE && (is_array || (f != FIELD_ACTOR && f != FIELD_ATTRIBUTES)))
-		wrong_event_type(p, f, is_array ? "an array" : "an object");
-	if (p->depth < EVENT_DEPTH_MAX) {
-		p->frames[p->depth].is_array = is_array;
-		p->frames[p->depth].key[0] = 0;
-	}
-	p->depth++;
-	return 1;
-}
-
-static int close_container(struct docker_event_parser *p)
-{
-	p->depth--;
-	if (p->depth == 0)
-		event_complete(p);
-	return 1;
-}
-
-static int on_start_map(void *ctx)
-{
-	return open_container(ctx, false);
-}
-
-static int on_end_map(void *ctx)
-{
-	return close_container(ctx);
-}
-
-static int on_start_array(void *ctx)
-{
-	return open_container(ctx, true);
-}
-
-static int on_end_array(void *ctx)
-{
-	return close_container(ctx);
-}
-
-static int on_map_key(void *ctx, const unsigned char *key, size_t len)
-{
-	struct docker_event_parser *p = ctx;
-	struct event_frame *f;
-
-	if (p->depth == 0 || p->depth > EVENT_DEPTH_MAX)
-		return 1;
-	f = &p->frames[p->depth - 1];
-	if (len > EVENT_KEY_MAX || memchr(key, 0, len))
-		len = 0; /* a key of no interest; "" matches no field */
-	memcpy(f->key, key, len);
-	f->key[len] = 0;
-	return 1;
-}
-
-static const yajl_callbacks event_callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_boolean,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_map_key,
-	.yajl_end_map = on_end_map,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = on_end_array,
-};
-
-void docker_event_done(struct docker_event *ev)
-{
-	if (!ev)
-		return;
-	free(ev->name);
-	free(ev->image);
-	memset(ev, 0, sizeof(*ev));
-}
-
-int docker_event_parser_new(docker_event_fn on_event, docker_event_skip_fn on_skip, void *userdata,
-			    struct docker_event_parser **ret)
-{
-	struct docker_event_parser *p = calloc(1, sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	p->yajl = yajl_alloc(&event_callbacks, NULL, p);
-	if (!p->yajl) {
-		free(p);
-		return -ENOMEM;
-	}
-	yajl_config(p->yajl, yajl_allow_multiple_values, 1);
-	p->on_event = on_event;
-	p->on_skip = on_skip;
-	p->userdata = userdata;
-	p->ev.exit_code = -1;
-	*ret = p;
-	return 0;
-}
-
-void docker_event_parser_free(struct docker_event_parser *p)
-{
-	if (!p)
-		return;
-	yajl_free(p->yajl);
-	docker_event_done(&p->ev);
-	free(p);
-}
-
-uint64_t docker_event_parser_objects(const struct docker_event_parser *p)
-{
-	return p->objects;
-}
-
-static int stream_failed(struct docker_event_parser *p, int r, struct docker_parse_error *err)
-{
-	p->failed = r;
-	return parse_fail(err, r, "%s", p->failed_message);
-}
-
-static int yajl_failure(struct docker_event_parser *p, const char *buf, size_t len, struct docker_parse_error *err)
-{
-	unsigned char *m = yajl_get_error(p->yajl, 0, (const unsigned char *)buf, len);
-
-	snprintf(p->failed_message, sizeof(p->failed_message),
-		 "events stream: malformed JSON after %" PRIu64 " events: %s", p->objects,
-		 m ? (char *)m : "unknown error");
-	p->failed_message[strcspn(p->failed_message, "\n")] = 0;
-	if (m)
-		yajl_free_error(p->yajl, m);
-	return stream_failed(p, -EBADMSG, err);
-}
-
-int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, size_t len, struct docker_parse_error *err)
-{
-	if (p->failed)
-		return parse_fail(err, p->failed, "%s", p->failed_message);
-	while (len > 0) {
-		size_t n = len < EVENT_FEED_SLICE ? len : EVENT_FEED_SLICE;
-		yajl_status st;
-
-		p->completed_in_slice = false;
-		st = yajl_parse(p->yajl, (const unsigned char *)buf, n);
-		if (st == yajl_status_client_canceled) {
-			snprintf(p->failed_message, sizeof(p->failed_message), "events stream: out of memory");
-			return stream_failed(p, -ENOMEM, err);
-		}
-		if (st != yajl_status_ok)
-			return yajl_failure(p, buf, n, err);
-		/* Bound what one object may cost, counted in slices: a little generous, never unbounded
-		 * (yajl itself buffers a token that spans chunks). */
-		if (p->depth == 0)
-			p->bytes_in_object = 0;
-		else if (p->completed_in_slice)
-			p->bytes_in_object = n;
-		else
-			p->bytes_in_object += n;
-		if (p->bytes_in_object > DOCKER_EVENT_MAX) {
-			snprintf(p->failed_message, sizeof(p->failed_message),
-				 "events stream: event %" PRIu64 " exceeds the limit of %u KiB", p->objects + 1,
-				 DOCKER_EVENT_MAX >> 10);
-			return stream_failed(p, -E2BIG, err);
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int docker_event_parser_finish(struct docker_event_parser *p, struct docker_parse_error *err)
-{
-	yajl_status st;
-
-	if (p->failed)
-		return parse_fail(err, p->failed, "%s", p->failed_message);
-	st = yajl_complete_parse(p->yajl);
-	if (st != yajl_status_ok || p->depth > 0) {
-		snprintf(p->failed_message, sizeof(p->failed_message), "events stream: truncated inside event %" PRIu64,
-			 p->objects + 1);
-		return stream_failed(p, -EBADMSG, err);
-	}
-	return 0;
-}
-
-struct single_event {
-	struct docker_event ev;
-	unsigned events, skipped;
-	bool out_of_memory;
-	char message[200];
-};
-
-static void single_on_event(const struct docker_event *ev, void *userdata)
-{
-	struct single_event *s = userdata;
-
-	if (s->events++ || s->skipped)
-		return;
-	s->ev = *ev;
-	s->ev.name = ev->name ? strdup(ev->name) : NULL;
-	s->ev.image = ev->image ? strdup(ev->image) : NULL;
-	s->out_of_memory = (ev->name && !s->ev.name) || (ev->image && !s->ev.image);
-}
-
-static void single_on_skip(const char *message, void *userdata)
-{
-	struct single_event *s = userdata;
-
-	if (s->skipped++ == 0 && s->events == 0)
-		snprintf(s->message, sizeof(s->message), "%s", message);
-}
-
-int docker_parse_event(const char *buf, size_t len, struct docker_event *ret, struct docker_parse_error *err)
-{
-	struct docker_event_parser *p = NULL;
-	struct single_event s = { .ev.exit_code = -1 };
-	int r;
-
-	if (len > DOCKER_EVENT_MAX)
-		return parse_fail(err, -E2BIG, "event of %zu bytes exceeds the limit of %u KiB", len,
-				  DOCKER_EVENT_MAX >> 10);
-	r = docker_event_parser_new(single_on_event, single_on_skip, &s, &p);
-	if (r < 0)
-		return r;
-	r = docker_event_parser_feed(p, buf, len, err);
-	if (r == 0)
-		r = docker_event_parser_finish(p, err);
-	docker_event_parser_free(p);
-	if (r == 0 && s.events + s.skipped != 1)
-		r = parse_fail(err, -EBADMSG, s.events + s.skipped ? "more than one object" : "no event object");
-	else if (r == 0 && s.skipped)
-		r = parse_fail(err, -EBADMSG, "%s", s.message);
-	else if (r == 0 && s.out_of_memory)
-		r = -ENOMEM;
-	if (r < 0) {
-		docker_event_done(&s.ev);
-		return r;
-	}
-	*ret = s.ev;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "containers/docker_events.h"
 #include "containers/docker_parse.h"
 #include "fuzz.h"
 

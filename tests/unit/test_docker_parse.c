@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "common/util.h"
+#include "containers/docker_events.h"
 #include "containers/docker_parse.h"
 
 #define SRV_ID "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"
