@@ -66,3 +66,13 @@ int read_fd_bounded(int fd, size_t max, char **ret_buf, size_t *ret_len)
 	*ret_len = len;
 	return 0;
 }
+
+bool is_pid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}

@@ -3,7 +3,9 @@
 #ifndef CTOPO_UTIL_H
 #define CTOPO_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -27,10 +29,17 @@ static inline void fclosep(FILE **f)
 		fclose(*f);
 }
 
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
 #define _cleanup_(fn) __attribute__((cleanup(fn)))
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hand ownership out of a cleanup variable: the variable is left NULL. */
 #define TAKE_PTR(p)                         \
@@ -50,6 +59,9 @@ static inline void fclosep(FILE **f)
 /* Read fd to its end into a NUL-terminated buffer; -EFBIG past max bytes (nothing is returned
  * then), 0 and *ret_buf / *ret_len otherwise. */
 int read_fd_bounded(int fd, size_t max, char **ret_buf, size_t *ret_len);
+
+/* A /proc entry that names a process: digits only. */
+bool is_pid_name(const char *s);
 
 /* Parse a whole decimal unsigned number; 0 or -EINVAL / -ERANGE. */
 int parse_u64(const char *s, unsigned long long max, unsigned long long *ret);

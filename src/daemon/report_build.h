@@ -6,8 +6,8 @@
 
 #include <stdint.h>
 
+#include "common/netns.h"
 #include "conns/conntable.h"
-#include "conns/snapshot.h"
 #include "containers/containers.h"
 #include "net/nat.h"
 #include "net/netinfo.h"

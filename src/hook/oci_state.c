@@ -526,15 +526,9 @@ static bool record_file_id(const char *file_name, char *ret)
 	return oci_id_is_valid(ret);
 }
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 int oci_state_read_dir(const char *dir, oci_state_record_cb cb, void *userdata)
 {
-	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
 
 	d = opendir(dir);

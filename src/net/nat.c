@@ -19,8 +19,8 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/netlink_check.h"
+#include "common/netns.h"
 #include "common/util.h"
-#include "conns/snapshot.h"
 
 #define NAT_DEFAULT_RCVBUF (8u << 20)
 #define NAT_RECV_SIZE 65536

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conns/snapshot.h"
+#include "conns/inet_diag.h"
 #include "fuzz.h"
 
 static int on_sock(const struct diag_sock *sock, void *userdata)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/netns.h"
 #include "conns/conntable.h"
 #include "conns/snapshot.h"
 #include "itest.h"

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 
 #include "common/addr.h"
+#include "conns/inet_diag.h"
 #include "conns/proc_net_tcp.h"
-#include "conns/snapshot.h"
 
 struct diag_list {
 	struct diag_sock v[64];

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The host's network namespaces: from /proc/PID/ns/net, /run/netns/ and /var/run/docker/netns/,
+ * each open once, for setns(). */
+#ifndef CTOPO_NETNS_H
+#define CTOPO_NETNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct netns_entry {
+	uint32_t inode;
+	int fd;    /* open on the namespace (O_RDONLY), for setns() */
+	pid_t pid; /* one process inside, 0 when only a bind mount keeps it */
+};
+
+struct netns_list {
+	struct netns_entry *v;
+	size_t n;
+};
+
+/* Every distinct network namespace; unreadable entries are skipped with a debug message. */
+int netns_discover(struct netns_list *ret);
+void netns_list_clear(struct netns_list *l);
+
+#endif
