@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -105,4 +106,26 @@ int netns_discover(struct netns_list *ret)
 	}
 	*ret = l;
 	return 0;
+}
+
+int netns_call(int netns_fd, int home_fd, int (*fn)(void *userdata), void *userdata)
+{
+	_cleanup_close_ int own = -1;
+	int r;
+
+	if (home_fd < 0) {
+		own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (own < 0)
+			return -errno;
+		home_fd = own;
+	}
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return -errno;
+	r = fn(userdata);
+	if (setns(home_fd, CLONE_NEWNET) < 0) {
+		/* staying in a foreign namespace would mislabel everything after: do not go on */
+		log_error("cannot return to ctopo's own network namespace: %m");
+		abort();
+	}
+	return r;
 }

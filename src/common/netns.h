@@ -23,4 +23,10 @@ struct netns_list {
 int netns_discover(struct netns_list *ret);
 void netns_list_clear(struct netns_list *l);
 
+/* Run fn(userdata) inside the network namespace netns_fd, then come back to home_fd (ctopo's own,
+ * open on /proc/thread-self/ns/net; -1: opened here for this call). Sockets fn creates stay bound
+ * to that namespace. Returns fn's result, or -errno when the namespace cannot be entered. Not
+ * coming back would mislabel everything after: that is said once and aborts. */
+int netns_call(int netns_fd, int home_fd, int (*fn)(void *userdata), void *userdata);
+
 #endif

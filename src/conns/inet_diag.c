@@ -6,13 +6,12 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include "common/log.h"
 #include "common/netlink_check.h"
+#include "common/netns.h"
 #include "common/util.h"
 
 #define NETLINK_RECV_SIZE 65536
@@ -98,25 +97,26 @@ int inet_diag_parse(const void *buf, size_t len, diag_sock_fn fn, void *userdata
 	return diag_parse_run(buf, len, 0, 0, fn, userdata, malformed);
 }
 
+static int open_diag_socket(void *userdata)
+{
+	struct mnl_socket **nl = userdata;
+
+	*nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	return *nl ? 0 : -errno;
+}
+
 /* Enter the namespace only to create the socket: afterwards it keeps talking to that namespace. */
 struct mnl_socket *inet_diag_open_in(int netns_fd, int home_fd, int *ret_err)
 {
-	struct mnl_socket *nl;
-	int err = 0;
+	struct mnl_socket *nl = NULL;
+	int err;
 
-	if (setns(netns_fd, CLONE_NEWNET) < 0) {
-		*ret_err = -errno;
+	err = netns_call(netns_fd, home_fd, open_diag_socket, &nl);
+	if (err < 0) {
+		*ret_err = err;
 		return NULL;
 	}
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!nl)
-		err = -errno;
-	if (setns(home_fd, CLONE_NEWNET) < 0) {
-		/* staying in a foreign namespace would mislabel everything after: do not go on */
-		log_error("cannot return to ctopo's own network namespace: %m");
-		abort();
-	}
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		mnl_socket_close(nl);
 		nl = NULL;

@@ -121,6 +121,23 @@ static int read_proc_tcp(const char *path, uint16_t family, struct sock_vec *out
 	return r < 0 ? r : 0;
 }
 
+struct proc_read {
+	struct sock_vec *out;
+	unsigned *malformed;
+};
+
+/* /proc/thread-self/net/tcp{,6}: the sockets of the namespace this thread is in. */
+static int read_own_proc_tcp(void *userdata)
+{
+	const struct proc_read *pr = userdata;
+	int r;
+
+	r = read_proc_tcp("/proc/thread-self/net/tcp", AF_INET, pr->out, pr->malformed);
+	if (r >= 0)
+		r = read_proc_tcp("/proc/thread-self/net/tcp6", AF_INET6, pr->out, pr->malformed);
+	return r;
+}
+
 /* One namespace from /proc/PID/net/tcp{,6}; a namespace only a bind mount keeps has no PID to
  * read through, so enter it and read our own. */
 static int collect_proc(const struct netns_entry *ns, int home_fd, struct sock_vec *out, struct snapshot_stats *stats)
@@ -141,16 +158,7 @@ static int collect_proc(const struct netns_entry *ns, int home_fd, struct sock_v
 			return r;
 		/* the process went away: fall through and read through the namespace itself */
 	}
-	if (setns(ns->fd, CLONE_NEWNET) < 0)
-		return -errno;
-	r = read_proc_tcp("/proc/thread-self/net/tcp", AF_INET, out, &stats->malformed);
-	if (r >= 0)
-		r = read_proc_tcp("/proc/thread-self/net/tcp6", AF_INET6, out, &stats->malformed);
-	if (setns(home_fd, CLONE_NEWNET) < 0) {
-		log_error("cannot return to ctopo's own network namespace: %m");
-		abort();
-	}
-	return r;
+	return netns_call(ns->fd, home_fd, read_own_proc_tcp, &(struct proc_read){ out, &stats->malformed });
 }
 
 /* ---------------------------------------------------------------- feeding the table */

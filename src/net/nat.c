@@ -9,7 +9,6 @@
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -430,26 +429,34 @@ static struct mnl_socket *open_ct_socket(unsigned groups)
 	return nl;
 }
 
+struct ct_sockets {
+	struct nat_ns *ns;
+	bool subscribe;
+};
+
+/* Inside the namespace: the dump socket, and the events socket when subscribing. */
+static int open_ct_sockets(void *userdata)
+{
+	const struct ct_sockets *cs = userdata;
+
+	cs->ns->dump = open_ct_socket(0);
+	if (!cs->ns->dump)
+		return -errno;
+	if (cs->subscribe) {
+		cs->ns->events = open_ct_socket(CT_EVENT_GROUPS);
+		if (!cs->ns->events)
+			return -errno;
+	}
+	return 0;
+}
+
 /* Make the sockets inside the namespace (they stay bound to it), come back, then dump. */
 static int ns_open(struct nat *n, struct nat_ns *ns, int netns_fd, int home_fd)
 {
-	int err = 0;
+	int err;
 
-	if (setns(netns_fd, CLONE_NEWNET) < 0)
-		return -errno;
-	ns->dump = open_ct_socket(0);
-	if (!ns->dump)
-		err = -errno;
-	if (!err && n->opts.subscribe) {
-		ns->events = open_ct_socket(CT_EVENT_GROUPS);
-		if (!ns->events)
-			err = -errno;
-	}
-	if (setns(home_fd, CLONE_NEWNET) < 0) {
-		log_error("cannot return to ctopo's own network namespace: %m");
-		abort();
-	}
-	if (err) {
+	err = netns_call(netns_fd, home_fd, open_ct_sockets, &(struct ct_sockets){ ns, n->opts.subscribe });
+	if (err < 0) {
 		ns_close(ns);
 		return err;
 	}

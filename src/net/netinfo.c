@@ -6,7 +6,6 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,8 @@
 #include <unistd.h>
 
 #include "common/addr.h"
-#include "common/log.h"
 #include "common/netlink_check.h"
+#include "common/netns.h"
 #include "common/util.h"
 
 struct addr_attrs {
@@ -86,25 +85,26 @@ int netinfo_parse_addr_dump(const void *buf, size_t len, netinfo_prefix_fn fn, v
 
 /* A NETLINK_ROUTE socket bound to the namespace at netns_fd: a netlink socket belongs to the
  * namespace it was created in, so step in, create it, step back. */
+static int open_route(void *userdata)
+{
+	struct mnl_socket **nl = userdata;
+
+	*nl = mnl_socket_open(NETLINK_ROUTE);
+	return *nl ? 0 : -errno;
+}
+
 static struct mnl_socket *open_route_socket(int netns_fd)
 {
-	_cleanup_close_ int home = -1;
-	struct mnl_socket *nl;
-	int saved;
+	struct mnl_socket *nl = NULL;
+	int r;
 
 	if (netns_fd < 0)
 		return mnl_socket_open(NETLINK_ROUTE);
-	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0 || setns(netns_fd, CLONE_NEWNET) < 0)
+	r = netns_call(netns_fd, -1, open_route, &nl);
+	if (r < 0) {
+		errno = -r;
 		return NULL;
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	saved = errno;
-	if (setns(home, CLONE_NEWNET) < 0) {
-		/* staying in another namespace would poison everything after: give up loudly */
-		log_error("cannot return to our own network namespace: %m");
-		abort();
 	}
-	errno = saved;
 	return nl;
 }
 
