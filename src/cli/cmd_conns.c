@@ -24,7 +24,7 @@
 #include "tracker/event.h"
 #include "tracker/tracker.h"
 
-#define MAX_POLL_FDS 1024
+#define MAX_POLL_FDS 2 /* the tracker and NAT */
 
 struct conns_options {
 	bool json;
@@ -367,14 +367,13 @@ static int conns_watch(const struct conns_options *o)
 	next = conn_now_ns() + interval_ns;
 	while (!stop_requested) {
 		struct pollfd pfd[MAX_POLL_FDS];
-		const int *natfds = NULL;
-		size_t nnat = nat ? nat_fds(nat, &natfds) : 0, npfd = 0;
+		size_t npfd = 0;
 		struct conn_report rep;
 
 		if (collector_fd(col) >= 0)
 			pfd[npfd++] = (struct pollfd){ .fd = collector_fd(col), .events = POLLIN };
-		for (size_t i = 0; i < nnat && npfd < MAX_POLL_FDS; i++)
-			pfd[npfd++] = (struct pollfd){ .fd = natfds[i], .events = POLLIN };
+		if (nat)
+			pfd[npfd++] = (struct pollfd){ .fd = nat_fd(nat), .events = POLLIN };
 		r = poll(pfd, npfd, (int)ms_until(next));
 		if (r < 0 && errno != EINTR) {
 			r = log_error_errno(-errno, "poll failed: %m");
@@ -388,7 +387,7 @@ static int conns_watch(const struct conns_options *o)
 					r = log_error_errno(-ENOMEM, "cannot store connections: %m");
 					goto out;
 				}
-			} else if (nat_process(nat, pfd[i].fd) < 0) {
+			} else if (nat_process(nat) < 0) {
 				log_debug("reading conntrack events failed: %m");
 			}
 		}
@@ -397,7 +396,7 @@ static int conns_watch(const struct conns_options *o)
 
 		next += interval_ns;
 		if (nat)
-			nat_update_namespaces(nat);
+			nat_update_namespaces(nat, NULL);
 		/* refreshes listeners (or everything after lost events, or from /proc) first */
 		r = collector_take_report(col, &rep);
 		if (r < 0) {

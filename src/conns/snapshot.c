@@ -261,7 +261,8 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 {
 	static const struct snapshot_options defaults = { 0 };
 	struct snapshot_stats stats = { 0 };
-	struct netns_list nslist = { 0 };
+	struct netns_list discovered = { 0 };
+	const struct netns_list *nslist;
 	_cleanup_(sock_vec_free) struct sock_vec socks = { 0 };
 	_cleanup_(sock_owners_freep) struct sock_owners *owners = NULL;
 	_cleanup_close_ int home_fd = -1;
@@ -275,12 +276,16 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 	home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home_fd < 0)
 		return log_error_errno(-errno, "cannot open our own network namespace: %m");
-	r = netns_discover(&nslist);
-	if (r < 0)
-		return r;
+	nslist = opts->namespaces;
+	if (!nslist) {
+		r = netns_discover(&discovered);
+		if (r < 0)
+			return r;
+		nslist = &discovered;
+	}
 
-	for (size_t i = 0; i < nslist.n; i++) {
-		const struct netns_entry *ns = &nslist.v[i];
+	for (size_t i = 0; i < nslist->n; i++) {
+		const struct netns_entry *ns = &nslist->v[i];
 		size_t before = socks.n;
 
 		if (opts->only_netns && ns->inode != opts->only_netns)
@@ -303,7 +308,7 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 		}
 		done++;
 	}
-	netns_list_clear(&nslist);
+	netns_list_clear(&discovered);
 	if (done == 0 && stats.namespaces > 0)
 		return log_error_errno(first_err, "could not read the sockets of any network namespace: %m");
 	if (opts->only_netns && stats.namespaces == 0)

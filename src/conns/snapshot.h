@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "common/netns.h"
 #include "conns/conntable.h"
 
 /* The TCP states a snapshot asks for: open connections (what `ss -t` asks for, less SYN_RECV
@@ -34,6 +35,7 @@ struct snapshot_options {
 	bool listeners_only; /* only listening sockets (cheap; the tracker reports no listener's close) */
 	uint32_t only_netns; /* 0: all namespaces */
 	FILE *raw_dump;      /* when set, every sock_diag reply is written here as received */
+	const struct netns_list *namespaces; /* the host's namespaces; NULL: discovered here */
 };
 
 struct snapshot_stats {

@@ -14,6 +14,7 @@
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/loop.h"
+#include "common/netns.h"
 #include "common/util.h"
 #include "conns/collector.h"
 #include "containers/containers.h"
@@ -25,7 +26,6 @@
 #include "net/netinfo.h"
 #include "report/report_json.h"
 
-#define MAX_NAT_FDS 1024
 #define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */
 #define RECORD_SWEEP_MS 10000    /* expired hook records are looked for at most this often */
 
@@ -39,8 +39,6 @@ struct daemon {
 	struct ipc_server *ipc;
 	struct netinfo_cache *addresses;
 	int inotify_fd;
-	int nat_fds[MAX_NAT_FDS]; /* the conntrack sockets in the loop now */
-	size_t n_nat_fds;
 	char *report_json; /* the latest report, serialised once, served many times */
 	size_t report_len;
 	uint64_t started_ms, reports;
@@ -74,27 +72,14 @@ static int on_tracker(struct loop *l, int fd, uint32_t events, void *userdata)
 static int on_nat(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct daemon *d = userdata;
-	int r = nat_process(d->nat, fd);
+	int r = nat_process(d->nat);
 
 	(void)l;
+	(void)fd;
 	(void)events;
 	if (r < 0)
 		log_debug("reading conntrack events failed: %s", strerror(-r));
 	return 0;
-}
-
-/* nat_update_namespaces() may open and close sockets: mirror its fd set in the loop. */
-static void sync_nat_fds(struct daemon *d)
-{
-	const int *fds = NULL;
-	size_t n = d->nat ? nat_fds(d->nat, &fds) : 0;
-
-	for (size_t i = 0; i < d->n_nat_fds; i++)
-		loop_remove(d->loop, d->nat_fds[i]);
-	d->n_nat_fds = 0;
-	for (size_t i = 0; i < n && d->n_nat_fds < MAX_NAT_FDS; i++)
-		if (loop_add(d->loop, fds[i], EPOLLIN, on_nat, d) == 0)
-			d->nat_fds[d->n_nat_fds++] = fds[i];
 }
 
 static int on_docker(struct loop *l, int fd, uint32_t events, void *userdata)
@@ -122,9 +107,11 @@ static int on_hook_records(struct loop *l, int fd, uint32_t events, void *userda
 	return 0;
 }
 
-static int make_report(struct daemon *d)
+static int make_report(struct daemon *d, const struct netns_list *namespaces)
 {
-	struct report_sources src = { .nat = d->nat, .containers = d->containers, .addresses = d->addresses };
+	struct report_sources src = {
+		.nat = d->nat, .containers = d->containers, .addresses = d->addresses, .namespaces = namespaces
+	};
 	struct conn_report conns;
 	struct report *rep = NULL;
 	char *buf = NULL;
@@ -163,6 +150,8 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct daemon *d = userdata;
 	struct collector_stats cs;
+	struct netns_list namespaces = { 0 };
+	bool have_namespaces;
 	uint64_t expirations, now = mono_ms();
 	struct timespec wall;
 
@@ -175,10 +164,11 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 		d->events_per_s = (cs.tracker.events - d->last_events) * 1000.0 / (now - d->last_events_ms);
 	d->last_events = cs.tracker.events;
 	d->last_events_ms = now;
-	if (d->nat) {
-		nat_update_namespaces(d->nat);
-		sync_nat_fds(d);
-	}
+	/* the namespaces, once for this interval: NAT and the report's addresses both need them (when
+	 * listing fails, NAT keeps the ones it has and the report tries again and says so) */
+	have_namespaces = netns_discover(&namespaces) == 0;
+	if (d->nat && have_namespaces)
+		nat_update_namespaces(d->nat, &namespaces);
 	clock_gettime(CLOCK_REALTIME, &wall);
 	containers_expire(d->containers, (uint64_t)wall.tv_sec * 1000000000ull + wall.tv_nsec);
 	if (now - d->last_sweep_ms >= RECORD_SWEEP_MS) {
@@ -191,7 +181,8 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 	}
 	ipc_server_reap(d->ipc);
 	/* a failed report leaves the previous one served; the next interval tries again */
-	make_report(d);
+	make_report(d, have_namespaces ? &namespaces : NULL);
+	netns_list_clear(&namespaces);
 	/* a burst (a storm of short connections, a big report) must not leave the daemon holding its
 	 * high-water mark of heap for good */
 	malloc_trim(0);
@@ -290,8 +281,8 @@ static void make_parent_dir(const char *path)
 static void daemon_teardown(struct daemon *d)
 {
 	ipc_server_free(d->ipc);
-	for (size_t i = 0; i < d->n_nat_fds; i++)
-		loop_remove(d->loop, d->nat_fds[i]);
+	if (d->nat)
+		loop_remove(d->loop, nat_fd(d->nat));
 	if (d->inotify_fd >= 0) {
 		loop_remove(d->loop, d->inotify_fd);
 		close(d->inotify_fd);
@@ -360,12 +351,13 @@ int daemon_run(const struct daemon_options *o)
 	}
 	if (nat_new(&no, &d.nat) < 0)
 		log_warning("continuing without NAT information (conntrack unavailable)");
-	sync_nat_fds(&d);
+	else if (loop_add(d.loop, nat_fd(d.nat), EPOLLIN, on_nat, &d) < 0)
+		log_warning("continuing without NAT events (cannot add them to the loop)");
 
 	r = loop_add_timer(d.loop, o->interval_ms, on_interval, &d);
 	if (r < 0)
 		goto out;
-	make_report(&d);
+	make_report(&d, NULL);
 	log_info("ctopo daemon %s ready: %s, a report every %.1f s on %s", CTOPO_VERSION,
 		 o->no_ebpf ? "polling /proc (short-lived connections are not seen)" : "eBPF tracker",
 		 o->interval_ms / 1000.0, o->socket_path);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/netns.h"
 #include "common/util.h"
 #include "conns/snapshot.h"
 #include "containers/containers.h"
@@ -38,8 +39,13 @@ static void load_docker(const struct report_source_options *o, struct containers
 
 int report_snapshot(const struct report_source_options *o, struct report **ret)
 {
-	struct snapshot_options so = { .source = o->no_ebpf ? SNAPSHOT_PROC : SNAPSHOT_SOCK_DIAG };
-	struct nat_options no = { .subscribe = false };
+	struct netns_list namespaces = { 0 };
+	bool have_namespaces = netns_discover(&namespaces) == 0;
+	/* the namespaces, listed once for the sockets, NAT and the addresses (each lists them itself,
+	 * and says so, when that failed here) */
+	const struct netns_list *ns = have_namespaces ? &namespaces : NULL;
+	struct snapshot_options so = { .source = o->no_ebpf ? SNAPSHOT_PROC : SNAPSHOT_SOCK_DIAG, .namespaces = ns };
+	struct nat_options no = { .subscribe = false, .namespaces = ns };
 	struct report_sources src = { 0 };
 	struct conntable *table = NULL;
 	struct containers *reg = NULL;
@@ -49,8 +55,10 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 	int r;
 
 	r = conntable_new(0, &table);
-	if (r < 0)
-		return log_error_errno(r, "cannot make the connection table: %m");
+	if (r < 0) {
+		log_error_errno(r, "cannot make the connection table: %m");
+		goto out;
+	}
 	r = snapshot_take(table, &so, &st);
 	if (r < 0 && so.source == SNAPSHOT_SOCK_DIAG) {
 		log_warning("sock_diag failed (%s), reading /proc/PID/net/tcp instead", strerror(-r));
@@ -71,7 +79,7 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 		goto out;
 	hook_records_load(reg, o->state_dir ? o->state_dir : OCI_STATE_DEFAULT_DIR);
 	load_docker(o, reg);
-	src = (struct report_sources){ .conns = &conns, .nat = nat, .containers = reg };
+	src = (struct report_sources){ .conns = &conns, .nat = nat, .containers = reg, .namespaces = ns };
 	r = report_build(&src, ret);
 	if (r < 0)
 		log_error_errno(r, "cannot build the report: %m");
@@ -80,6 +88,7 @@ out:
 	nat_free(nat);
 	containers_free(reg);
 	conntable_free(table);
+	netns_list_clear(&namespaces);
 	return r;
 }
 

@@ -11,6 +11,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,8 +55,7 @@ struct nat {
 	struct nat_options opts;
 	struct nat_ns *ns;
 	size_t nns;
-	int *fds;
-	size_t nfds;
+	int epfd; /* every namespace's event socket: the one fd callers wait on */
 	struct nat_flow **by_orig, **by_reply;
 	size_t nbuckets, nflows;
 	struct nat_stats stats;
@@ -466,20 +466,19 @@ static int ns_open(struct nat *n, struct nat_ns *ns, int netns_fd, int home_fd)
 		set_rcvbuf(fd, n->opts.rcvbuf_bytes ? n->opts.rcvbuf_bytes : NAT_DEFAULT_RCVBUF);
 		attach_tcp_filter(fd);
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		/* closing the socket takes it out of the set again */
+		if (epoll_ctl(n->epfd, EPOLL_CTL_ADD, fd, &(struct epoll_event){ .events = EPOLLIN, .data.fd = fd }) <
+		    0) {
+			err = -errno;
+			ns_close(ns);
+			return err;
+		}
 	}
 	/* subscribed before the dump: a flow that ends meanwhile is still removed by its event */
 	err = ct_dump(n, ns);
 	if (err < 0)
 		ns_close(ns);
 	return err;
-}
-
-static void rebuild_fds(struct nat *n)
-{
-	n->nfds = 0;
-	for (size_t i = 0; i < n->nns; i++)
-		if (n->ns[i].events)
-			n->fds[n->nfds++] = mnl_socket_get_fd(n->ns[i].events);
 }
 
 static struct nat_ns *find_ns(struct nat *n, uint32_t inode)
@@ -490,22 +489,26 @@ static struct nat_ns *find_ns(struct nat *n, uint32_t inode)
 	return NULL;
 }
 
-int nat_update_namespaces(struct nat *n)
+int nat_update_namespaces(struct nat *n, const struct netns_list *namespaces)
 {
-	struct netns_list list = { 0 };
+	struct netns_list discovered = { 0 };
+	const struct netns_list *list = namespaces;
 	_cleanup_close_ int home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	size_t kept = 0;
 	int r;
 
 	if (home_fd < 0)
 		return -errno;
-	r = netns_discover(&list);
-	if (r < 0)
-		return r;
+	if (!list) {
+		r = netns_discover(&discovered);
+		if (r < 0)
+			return r;
+		list = &discovered;
+	}
 	for (size_t i = 0; i < n->nns; i++)
 		n->ns[i].seen = false;
-	for (size_t i = 0; i < list.n; i++) {
-		struct nat_ns *ns = find_ns(n, list.v[i].inode);
+	for (size_t i = 0; i < list->n; i++) {
+		struct nat_ns *ns = find_ns(n, list->v[i].inode);
 
 		if (ns)
 			ns->seen = true;
@@ -520,10 +523,9 @@ int nat_update_namespaces(struct nat *n)
 		ns_close(&n->ns[i]);
 	}
 	n->nns = kept;
-	for (size_t i = 0; i < list.n; i++) {
-		const struct netns_entry *e = &list.v[i];
+	for (size_t i = 0; i < list->n; i++) {
+		const struct netns_entry *e = &list->v[i];
 		struct nat_ns *nv, fresh = { .inode = e->inode, .seen = true };
-		int *fv;
 
 		if (find_ns(n, e->inode) || (n->opts.only_netns && e->inode != n->opts.only_netns))
 			continue;
@@ -532,28 +534,22 @@ int nat_update_namespaces(struct nat *n)
 			log_debug_errno(r, "no NAT information from network namespace %u: %m", e->inode);
 			n->stats.namespaces_failed++;
 			if (r == -EPROTONOSUPPORT) {
-				netns_list_clear(&list);
+				netns_list_clear(&discovered);
 				return r;
 			}
 			continue;
 		}
 		nv = realloc(n->ns, (n->nns + 1) * sizeof(*nv));
-		fv = realloc(n->fds, (n->nns + 1) * sizeof(*fv));
-		if (nv)
-			n->ns = nv;
-		if (fv)
-			n->fds = fv;
-		if (!nv || !fv) {
+		if (!nv) {
 			ns_close(&fresh);
-			netns_list_clear(&list);
-			rebuild_fds(n);
+			netns_list_clear(&discovered);
 			return -ENOMEM;
 		}
+		n->ns = nv;
 		n->ns[n->nns++] = fresh;
 	}
-	netns_list_clear(&list);
+	netns_list_clear(&discovered);
 	n->stats.namespaces = (unsigned)n->nns;
-	rebuild_fds(n);
 	return 0;
 }
 
@@ -563,6 +559,13 @@ int nat_new_empty(struct nat **ret)
 
 	if (!n)
 		return -ENOMEM;
+	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (n->epfd < 0) {
+		int r = -errno;
+
+		nat_free(n);
+		return r;
+	}
 	n->buf = malloc(NAT_RECV_SIZE);
 	if (!n->buf || flows_resize(n, NAT_MIN_BUCKETS) < 0) {
 		nat_free(n);
@@ -583,7 +586,7 @@ int nat_new(const struct nat_options *opts, struct nat **ret)
 		return r;
 	if (opts)
 		n->opts = *opts;
-	r = nat_update_namespaces(n);
+	r = nat_update_namespaces(n, opts ? opts->namespaces : NULL);
 	if (r == -EPROTONOSUPPORT) {
 		nat_free(n);
 		return log_error_errno(r,
@@ -605,27 +608,23 @@ void nat_free(struct nat *n)
 	for (size_t i = 0; i < n->nns; i++)
 		ns_close(&n->ns[i]);
 	free(n->ns);
-	free(n->fds);
+	if (n->epfd >= 0)
+		close(n->epfd);
 	flows_free(n);
 	free(n->buf);
 	free(n);
 }
 
-size_t nat_fds(const struct nat *n, const int **ret_fds)
+int nat_fd(const struct nat *n)
 {
-	*ret_fds = n->fds;
-	return n->nfds;
+	return n->epfd;
 }
 
-int nat_process(struct nat *n, int fd)
+/* Read everything waiting on one namespace's event socket. */
+static int process_ns(struct nat *n, struct nat_ns *ns)
 {
-	struct nat_ns *ns = NULL;
+	int fd = mnl_socket_get_fd(ns->events);
 
-	for (size_t i = 0; i < n->nns; i++)
-		if (n->ns[i].events && mnl_socket_get_fd(n->ns[i].events) == fd)
-			ns = &n->ns[i];
-	if (!ns)
-		return -EBADF;
 	for (;;) {
 		ssize_t len = recv(fd, n->buf, NAT_RECV_SIZE, MSG_DONTWAIT);
 		int r;
@@ -651,6 +650,30 @@ int nat_process(struct nat *n, int fd)
 		if (r < 0 && r != -EBADMSG)
 			return r;
 	}
+}
+
+int nat_process(struct nat *n)
+{
+	struct epoll_event ev[64];
+	int nev, first_err = 0;
+
+	nev = epoll_wait(n->epfd, ev, (int)ARRAY_SIZE(ev), 0);
+	if (nev < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < nev; i++) {
+		struct nat_ns *ns = NULL;
+		int r;
+
+		for (size_t j = 0; j < n->nns && !ns; j++)
+			if (n->ns[j].events && mnl_socket_get_fd(n->ns[j].events) == ev[i].data.fd)
+				ns = &n->ns[j];
+		if (!ns)
+			continue; /* closed since epoll_wait */
+		r = process_ns(n, ns);
+		if (r < 0 && !first_err)
+			first_err = r;
+	}
+	return first_err;
 }
 
 static bool tuple_from_key(const struct conn_key *key, struct nat_tuple *t)

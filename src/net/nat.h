@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/netns.h"
 #include "conns/conntable.h"
 
 struct nat_endpoint {
@@ -34,9 +35,10 @@ struct nat_translation {
 };
 
 struct nat_options {
-	bool subscribe;        /* follow NEW/UPDATE/DESTROY events (else: one dump only) */
-	uint32_t rcvbuf_bytes; /* event socket receive buffer; 0: 8 MiB */
-	uint32_t only_netns;   /* 0: every namespace */
+	bool subscribe;                      /* follow NEW/UPDATE/DESTROY events (else: one dump only) */
+	uint32_t rcvbuf_bytes;               /* event socket receive buffer; 0: 8 MiB */
+	uint32_t only_netns;                 /* 0: every namespace */
+	const struct netns_list *namespaces; /* to open at the start; NULL: discovered by nat_new() */
 };
 
 struct nat_stats {
@@ -54,16 +56,18 @@ struct nat;
 int nat_new(const struct nat_options *opts, struct nat **ret);
 void nat_free(struct nat *n);
 
-/* The event sockets, for the caller's epoll set (one per namespace). Valid until the next
- * nat_update_namespaces(). */
-size_t nat_fds(const struct nat *n, const int **ret_fds);
+/* One fd for the caller's loop (an epoll set of every namespace's event socket): readable when
+ * nat_process() has something to read. It stays the same for the life of n. */
+int nat_fd(const struct nat *n);
 
-/* Read everything waiting on one of nat_fds() without blocking; on ENOBUFS re-dump. 0 or -errno. */
-int nat_process(struct nat *n, int fd);
+/* Read everything waiting without blocking; a namespace whose events overflowed (ENOBUFS) is
+ * dumped again. 0 or the first -errno. */
+int nat_process(struct nat *n);
 
 /* Pick up namespaces that appeared and let go of the ones gone (our sockets would keep a dead
- * namespace alive). Call it each interval. 0 or -errno. */
-int nat_update_namespaces(struct nat *n);
+ * namespace alive). Call it each interval with that interval's namespaces (NULL: discovered
+ * here). 0 or -errno. */
+int nat_update_namespaces(struct nat *n, const struct netns_list *namespaces);
 
 /* The translation a socket's flow underwent: its own namespace's conntrack first, then any other
  * (masquerade happens in the host namespace, the socket lives in a container's) unless one end is
