@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -324,7 +325,7 @@ static int conns_once(const struct conns_options *o)
 	if (r < 0)
 		return r;
 	nat = open_nat(o, false);
-	r = conntable_take_report(t, conn_now_ns(), &rep);
+	r = conntable_take_report(t, clock_mono_ns(), &rep);
 	if (r < 0) {
 		nat_free(nat);
 		return log_error_errno(r, "cannot make the report: %m");
@@ -337,7 +338,7 @@ static int conns_once(const struct conns_options *o)
 
 static uint64_t ms_until(uint64_t deadline_ns)
 {
-	uint64_t now = conn_now_ns();
+	uint64_t now = clock_mono_ns();
 
 	return deadline_ns > now ? (deadline_ns - now + 999999) / 1000000 : 0;
 }
@@ -364,7 +365,7 @@ static int conns_watch(const struct conns_options *o)
 	log_info("watching TCP connections (%s), a report every %u s; Ctrl-C to stop",
 		 cs.ebpf ? "BPF tracker" : "polling /proc", o->watch_seconds);
 
-	next = conn_now_ns() + interval_ns;
+	next = clock_mono_ns() + interval_ns;
 	while (!stop_requested) {
 		struct pollfd pfd[MAX_POLL_FDS];
 		size_t npfd = 0;
@@ -391,7 +392,7 @@ static int conns_watch(const struct conns_options *o)
 				log_debug("reading conntrack events failed: %m");
 			}
 		}
-		if (conn_now_ns() < next)
+		if (clock_mono_ns() < next)
 			continue;
 
 		next += interval_ns;
@@ -409,8 +410,8 @@ static int conns_watch(const struct conns_options *o)
 		conn_report_free(&rep);
 		if (ferror(stdout))
 			break; /* the reader went away */
-		if (conn_now_ns() > next)
-			next = conn_now_ns() + interval_ns; /* a slow report: do not queue up bursts */
+		if (clock_mono_ns() > next)
+			next = clock_mono_ns() + interval_ns; /* a slow report: do not queue up bursts */
 	}
 	r = 0;
 	collector_get_stats(col, &cs);

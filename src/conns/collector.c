@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "conns/snapshot.h"
 
@@ -155,7 +156,7 @@ int collector_take_report(struct collector *c, struct conn_report *ret)
 	}
 	if (c->err)
 		return c->err;
-	return conntable_take_report(c->table, conn_now_ns(), ret);
+	return conntable_take_report(c->table, clock_mono_ns(), ret);
 }
 
 void collector_get_stats(struct collector *c, struct collector_stats *ret)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/util.h"
 
 #define DEFAULT_MAX_ENTRIES 262144
@@ -41,14 +42,6 @@ struct conntable {
 	uint64_t sync_start_ns;
 	bool syncing;
 };
-
-uint64_t conn_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 const char *conn_direction_name(unsigned direction)
 {
@@ -182,7 +175,7 @@ int conntable_new(size_t max_entries, struct conntable **ret)
 	if (!t->buckets)
 		return -ENOMEM;
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
-		t->seed = conn_now_ns() * 0x9e3779b97f4a7c15ull;
+		t->seed = clock_mono_ns() * 0x9e3779b97f4a7c15ull;
 	t->stats.max_entries = t->max;
 	*ret = TAKE_PTR(t);
 	return 0;

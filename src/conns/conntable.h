@@ -131,6 +131,5 @@ void conn_key_init(struct conn_key *key, uint32_t netns, uint16_t family, const 
 
 const char *conn_direction_name(unsigned direction); /* "outbound", "inbound", "listening", "unknown" */
 const char *conn_state_name(unsigned state);         /* "established", "closed", "failed" */
-uint64_t conn_now_ns(void);                          /* CLOCK_MONOTONIC, the tracker's clock */
 
 #endif

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/netns.h"
 #include "common/util.h"
@@ -266,7 +267,7 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 	_cleanup_(sock_vec_free) struct sock_vec socks = { 0 };
 	_cleanup_(sock_owners_freep) struct sock_owners *owners = NULL;
 	_cleanup_close_ int home_fd = -1;
-	uint64_t start = conn_now_ns();
+	uint64_t start = clock_mono_ns();
 	unsigned done = 0;
 	int r = 0, first_err = 0;
 
@@ -292,7 +293,7 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 			continue;
 		stats.namespaces++;
 		socks.netns = ns->inode;
-		socks.seen_ns = conn_now_ns();
+		socks.seen_ns = clock_mono_ns();
 		if (opts->source == SNAPSHOT_PROC)
 			r = collect_proc(ns, home_fd, &socks, &stats);
 		else
@@ -320,10 +321,10 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 		return r;
 	conntable_sync_begin(t, start);
 	r = feed_table(t, &socks, owners, opts->source, &stats);
-	conntable_sync_end(t, opts->listeners_only, opts->only_netns, conn_now_ns());
+	conntable_sync_end(t, opts->listeners_only, opts->only_netns, clock_mono_ns());
 	if (r < 0)
 		return log_error_errno(r, "cannot store the snapshot: %m");
-	stats.duration_ns = conn_now_ns() - start;
+	stats.duration_ns = clock_mono_ns() - start;
 	if (ret_stats)
 		*ret_stats = stats;
 	return 0;

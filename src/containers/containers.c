@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/util.h"
 #include "containers/cgroup.h"
 
@@ -34,14 +35,6 @@ struct containers {
 };
 
 #define INITIAL_BUCKETS 64
-
-static uint64_t now_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static bool is_valid_id(const char *id)
 {
@@ -398,7 +391,7 @@ int containers_mark_stopped(struct containers *reg, const char *id, uint64_t sto
 	if (!r)
 		return -ENOENT;
 	r->c.state = CONTAINER_STOPPED;
-	r->c.stopped_ns = stopped_ns ? stopped_ns : now_realtime_ns();
+	r->c.stopped_ns = stopped_ns ? stopped_ns : clock_real_ns();
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "containers/docker_events.h"
@@ -107,14 +108,6 @@ static void curl_release(void)
 		curl_global_cleanup();
 }
 
-static uint64_t now_realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 int docker_host_to_socket_path(const char *host, char *ret_path, size_t size)
 {
 	const char *path;
@@ -136,26 +129,7 @@ int docker_host_to_socket_path(const char *host, char *ret_path, size_t size)
 	return 0;
 }
 
-/* ---- timers ---- */
-
-static void arm_timer(int fd, uint64_t delay_ns)
-{
-	struct itimerspec its = { 0 };
-
-	if (delay_ns) { /* 0 would disarm: "now" is 1 ns */
-		its.it_value.tv_sec = delay_ns / 1000000000ull;
-		its.it_value.tv_nsec = delay_ns % 1000000000ull;
-	}
-	timerfd_settime(fd, 0, &its, NULL);
-}
-
-static void drain_timer(int fd)
-{
-	uint64_t expirations;
-
-	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		log_debug("docker: reading a timerfd failed: %m");
-}
+/* ---- curl's timer and sockets ---- */
 
 /* CURLMOPT_TIMERFUNCTION: curl wants socket_action(CURL_SOCKET_TIMEOUT) after timeout_ms. */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
@@ -164,9 +138,9 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 
 	(void)multi;
 	if (timeout_ms < 0)
-		arm_timer(c->curl_timer_fd, 0);
+		timerfd_arm(c->curl_timer_fd, 0);
 	else
-		arm_timer(c->curl_timer_fd, timeout_ms ? (uint64_t)timeout_ms * 1000000ull : 1);
+		timerfd_arm(c->curl_timer_fd, timeout_ms ? (uint64_t)timeout_ms * 1000000ull : 1);
 	return 0;
 }
 
@@ -358,7 +332,7 @@ static void connection_failed(struct docker_client *c, int err, const char *reas
 	}
 	cancel_all(c);
 	c->phase = PHASE_BACKOFF;
-	arm_timer(c->retry_timer_fd, (uint64_t)c->backoff_ms * 1000000ull);
+	timerfd_arm(c->retry_timer_fd, (uint64_t)c->backoff_ms * 1000000ull);
 	c->backoff_ms = c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
 }
 
@@ -416,10 +390,10 @@ static int start_events(struct docker_client *c)
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "/events?since=%" PRIu64 "&filters=%s",
-		 (uint64_t)(now_realtime_ns() / 1000000000ull - EVENTS_SINCE_MARGIN_S), filters);
+		 (uint64_t)(clock_real_ns() / 1000000000ull - EVENTS_SINCE_MARGIN_S), filters);
 	c->phase = PHASE_SUBSCRIBING;
 	/* dockerd answers at once; if it does not, the retry timer ends the wait */
-	arm_timer(c->retry_timer_fd, (uint64_t)c->request_timeout_ms * 1000000ull);
+	timerfd_arm(c->retry_timer_fd, (uint64_t)c->request_timeout_ms * 1000000ull);
 	return request_start(c, REQUEST_EVENTS, path, NULL);
 }
 
@@ -509,7 +483,7 @@ static void handle_event(const struct docker_event *ev, void *userdata)
 		/* The registry learns it at once; an inspect under way would say "running". */
 		inflight = inspect_in_flight(c, ev->id);
 		if (inflight && !inflight->died_ns)
-			inflight->died_ns = ev->time_ns ? ev->time_ns : now_realtime_ns();
+			inflight->died_ns = ev->time_ns ? ev->time_ns : clock_real_ns();
 		if (containers_find_by_id(c->registry, ev->id) &&
 		    containers_find_by_id(c->registry, ev->id)->state != CONTAINER_STOPPED)
 			(void)containers_mark_stopped(c->registry, ev->id, ev->time_ns);
@@ -541,7 +515,7 @@ static void skip_event(const char *message, void *userdata)
 /* A relisted registry: containers that vanished while we were away are stopped now. */
 static void stop_unlisted(struct docker_client *c, const struct docker_container_list *list)
 {
-	uint64_t now = now_realtime_ns();
+	uint64_t now = clock_real_ns();
 
 	for (size_t i = 0; i < containers_count(c->registry); i++) {
 		const struct container *rec = containers_get(c->registry, i);
@@ -964,10 +938,10 @@ int docker_client_process(struct docker_client *c)
 		int fd = events[i].data.fd;
 
 		if (fd == c->curl_timer_fd) {
-			drain_timer(fd);
+			timerfd_drain(fd);
 			r = socket_action(c, CURL_SOCKET_TIMEOUT, 0);
 		} else if (fd == c->retry_timer_fd) {
-			drain_timer(fd);
+			timerfd_drain(fd);
 			if (c->phase == PHASE_BACKOFF)
 				r = connect_attempt(c);
 			else if (c->phase == PHASE_SUBSCRIBING)
@@ -988,7 +962,7 @@ int docker_client_process(struct docker_client *c)
 
 		curl_easy_getinfo(c->events->easy, CURLINFO_RESPONSE_CODE, &code);
 		if (code == 200) {
-			arm_timer(c->retry_timer_fd, 0);
+			timerfd_arm(c->retry_timer_fd, 0);
 			r = start_listing(c);
 		}
 	}
@@ -1004,27 +978,24 @@ int docker_client_process(struct docker_client *c)
 
 int docker_client_wait_synced(struct docker_client *c, int timeout_ms)
 {
-	struct timespec start, now;
-	uint64_t attempts = c->stats.connect_attempts;
+	uint64_t attempts = c->stats.connect_attempts, start_ms = clock_mono_ms();
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (c->phase == PHASE_IDLE && (r = docker_client_start(c)) < 0)
 		return r;
 	for (;;) {
 		struct pollfd pfd = { .fd = c->epoll_fd, .events = POLLIN };
-		long elapsed_ms;
+		uint64_t elapsed_ms;
 
 		if (c->phase == PHASE_SYNCED)
 			return 0;
 		/* a failure of an attempt made during this wait */
 		if (c->phase == PHASE_BACKOFF && c->stats.connect_attempts > attempts && c->last_error)
 			return c->last_error;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (elapsed_ms >= timeout_ms)
+		elapsed_ms = clock_mono_ms() - start_ms;
+		if (elapsed_ms >= (uint64_t)timeout_ms)
 			return -ETIMEDOUT;
-		if (poll(&pfd, 1, timeout_ms - elapsed_ms) < 0 && errno != EINTR)
+		if (poll(&pfd, 1, (int)((uint64_t)timeout_ms - elapsed_ms)) < 0 && errno != EINTR)
 			return -errno;
 		r = docker_client_process(c);
 		if (r < 0)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/loop.h"
@@ -47,14 +48,6 @@ struct daemon {
 	double events_per_s;
 	size_t last_report_conns;
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int on_tracker(struct loop *l, int fd, uint32_t events, void *userdata)
 {
@@ -152,13 +145,11 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 	struct collector_stats cs;
 	struct netns_list namespaces = { 0 };
 	bool have_namespaces;
-	uint64_t expirations, now = mono_ms();
-	struct timespec wall;
+	uint64_t now = clock_mono_ms(), wall_ns;
 
 	(void)l;
 	(void)events;
-	if (read(fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
-		log_debug("timerfd read failed: %m");
+	timerfd_drain(fd);
 	collector_get_stats(d->collector, &cs);
 	if (now > d->last_events_ms)
 		d->events_per_s = (cs.tracker.events - d->last_events) * 1000.0 / (now - d->last_events_ms);
@@ -169,11 +160,12 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 	have_namespaces = netns_discover(&namespaces) == 0;
 	if (d->nat && have_namespaces)
 		nat_update_namespaces(d->nat, &namespaces);
-	clock_gettime(CLOCK_REALTIME, &wall);
-	containers_expire(d->containers, (uint64_t)wall.tv_sec * 1000000000ull + wall.tv_nsec);
+	wall_ns = clock_real_ns();
+	containers_expire(d->containers, wall_ns);
 	if (now - d->last_sweep_ms >= RECORD_SWEEP_MS) {
 		/* the hook marks records stopped; removing them after the retention is ours to do */
-		int gone = hook_records_sweep(d->o->state_dir, wall.tv_sec - d->o->retention_ms / 1000.0);
+		int gone = hook_records_sweep(d->o->state_dir,
+					      (double)(wall_ns / NSEC_PER_SEC) - d->o->retention_ms / 1000.0);
 
 		if (gone > 0)
 			log_debug("removed %d expired hook records", gone);
@@ -212,7 +204,7 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_object_begin(&w);
 	jsonw_kv_u64(&w, "version", 1);
 	jsonw_key(&w, "uptime_s");
-	jsonw_double(&w, (mono_ms() - d->started_ms) / 1000.0, 1);
+	jsonw_double(&w, (clock_mono_ms() - d->started_ms) / 1000.0, 1);
 	jsonw_kv_string(&w, "mode", cs.ebpf ? "ebpf" : "proc-polling");
 	jsonw_kv_u64(&w, "reports", d->reports);
 	jsonw_key(&w, "events_per_s");
@@ -307,7 +299,7 @@ int daemon_run(const struct daemon_options *o)
 	};
 	struct nat_options no = { .subscribe = true, .rcvbuf_bytes = o->conntrack_rcvbuf };
 	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = true };
-	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = mono_ms() };
+	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = clock_mono_ms() };
 	int r;
 
 	r = loop_new(&d.loop);

@@ -14,18 +14,11 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
 
 #define MAX_ANSWER (512u << 20) /* a client refuses answers larger than this */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int ipc_parse_request(const char *buf, size_t len, enum ipc_request_kind *ret)
 {
@@ -249,9 +242,10 @@ static int on_listen(struct loop *l, int fd, uint32_t events, void *userdata)
 			close(cfd);
 			continue;
 		}
-		*c = (struct ipc_client){
-			.fd = cfd, .server = s, .next = s->clients, .deadline_ms = now_ms() + IPC_CLIENT_TIMEOUT_MS
-		};
+		*c = (struct ipc_client){ .fd = cfd,
+					  .server = s,
+					  .next = s->clients,
+					  .deadline_ms = clock_mono_ms() + IPC_CLIENT_TIMEOUT_MS };
 		if (loop_add(l, cfd, EPOLLIN, on_client, c) < 0) {
 			close(cfd);
 			free(c);
@@ -330,7 +324,7 @@ fail:
 
 void ipc_server_reap(struct ipc_server *s)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	struct ipc_client *c = s->clients;
 
 	while (c) {

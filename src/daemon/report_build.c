@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "net/netinfo.h"
@@ -157,16 +158,14 @@ int report_build(const struct report_sources *s, struct report **ret)
 {
 	struct netns_list discovered = { 0 };
 	const struct netns_list *namespaces = s->namespaces;
-	struct timespec wall;
-	uint64_t mono_now = conn_now_ns();
+	uint64_t mono_now = clock_mono_ns();
 	struct report *r;
 	int err = -ENOMEM;
 
-	clock_gettime(CLOCK_REALTIME, &wall);
 	r = report_new();
 	if (!r)
 		return -ENOMEM;
-	r->generated_at = wall.tv_sec + wall.tv_nsec / 1e9;
+	r->generated_at = clock_real_s();
 	r->host_netns = host_netns_inode();
 	r->host_mntns = host_mntns_inode();
 

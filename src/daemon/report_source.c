@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/netns.h"
 #include "common/util.h"
@@ -69,7 +70,7 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 		log_error_errno(r, "taking a snapshot of TCP sockets failed: %m");
 		goto out;
 	}
-	r = conntable_take_report(table, conn_now_ns(), &conns);
+	r = conntable_take_report(table, clock_mono_ns(), &conns);
 	if (r < 0)
 		goto out;
 	if (nat_new(&no, &nat) < 0)

@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -673,14 +674,6 @@ static void add_process_info(struct hook_run *run, struct oci_record *rec)
 	rec->cgroup = TAKE_PTR(cgroup);
 }
 
-static double now_unix(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int set_stage(struct oci_record *rec, enum oci_hook_stage stage, const char *status)
 {
 	free(rec->stage);
@@ -750,12 +743,12 @@ int oci_hook_run(const struct oci_hook_options *opts, const char *input, size_t 
 		}
 		if (r >= 0) {
 			rec.stopped = true;
-			rec.stopped_at = now_unix();
+			rec.stopped_at = clock_real_s();
 		}
 	} else {
 		r = build_record(&run, &st, &rec);
 		if (r >= 0) {
-			rec.started_at = now_unix();
+			rec.started_at = clock_real_s();
 			add_process_info(&run, &rec);
 		}
 	}

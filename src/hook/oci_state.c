@@ -10,6 +10,7 @@
 #include <time.h>
 #include <yajl/yajl_gen.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -286,7 +287,6 @@ int oci_state_write_record(const char *dir, const struct oci_record *rec)
 	_cleanup_close_ int dir_fd = -1;
 	_cleanup_close_ int fd = -1;
 	char tmp_name[OCI_ID_MAX_LEN + 64], name[OCI_ID_MAX_LEN + 8];
-	struct timespec now;
 	size_t len;
 	int r;
 
@@ -306,8 +306,8 @@ int oci_state_write_record(const char *dir, const struct oci_record *rec)
 
 	/* The temp name starts with '.', so readers never take it for a record. pid + time make
 	 * it unique; O_EXCL guarantees we never write through someone else's file. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	snprintf(tmp_name, sizeof(tmp_name), ".%s.json.%d.%ld", rec->id, (int)getpid(), (long)now.tv_nsec);
+	snprintf(tmp_name, sizeof(tmp_name), ".%s.json.%d.%ld", rec->id, (int)getpid(),
+		 (long)(clock_mono_ns() % NSEC_PER_SEC));
 	snprintf(name, sizeof(name), "%s.json", rec->id);
 	fd = openat(dir_fd, tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/netlink_check.h"
 #include "common/netns.h"
 #include "common/util.h"
@@ -170,14 +171,6 @@ struct netinfo_cache {
 	size_t n, cap;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int netinfo_cache_new(uint64_t max_age_ms, struct netinfo_cache **ret)
 {
 	struct netinfo_cache *c = calloc(1, sizeof(*c));
@@ -203,7 +196,7 @@ int netinfo_cache_read(struct netinfo_cache *c, uint32_t inode, int netns_fd, st
 {
 	struct cached_netns *e = NULL;
 	struct report_netns fresh = { .inode = inode };
-	uint64_t now = now_ms();
+	uint64_t now = clock_mono_ms();
 	int r;
 
 	for (size_t i = 0; i < c->n && !e; i++)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/addr.h"
+#include "common/clock.h"
 #include "common/jsonw.h"
 
 int event_decode(const void *data, size_t size, struct ctopo_event *ret)
@@ -81,11 +82,9 @@ double event_wall_time(unsigned long long mono_ns)
 	static int known;
 
 	if (!known) {
-		struct timespec mono, wall;
+		uint64_t mono = clock_mono_ns(), wall = clock_real_ns();
 
-		clock_gettime(CLOCK_MONOTONIC, &mono);
-		clock_gettime(CLOCK_REALTIME, &wall);
-		offset = (wall.tv_sec - mono.tv_sec) + (wall.tv_nsec - mono.tv_nsec) / 1e9;
+		offset = (double)(int64_t)(wall - mono) / 1e9;
 		known = 1;
 	}
 	return offset + mono_ns / 1e9;

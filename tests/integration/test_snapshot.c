@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/clock.h"
 #include "common/netns.h"
 #include "conns/conntable.h"
 #include "conns/snapshot.h"
@@ -267,8 +268,8 @@ static void proc_and_sock_diag_agree(void **state)
 	assert_int_equal(conntable_new(0, &tp), 0);
 	assert_int_equal(snapshot_take(td, &diag, NULL), 0);
 	assert_int_equal(snapshot_take(tp, &proc, NULL), 0);
-	assert_int_equal(conntable_take_report(td, conn_now_ns(), &rd), 0);
-	assert_int_equal(conntable_take_report(tp, conn_now_ns(), &rp), 0);
+	assert_int_equal(conntable_take_report(td, clock_mono_ns(), &rd), 0);
+	assert_int_equal(conntable_take_report(tp, clock_mono_ns(), &rp), 0);
 	na = ours(&rd, a, 64);
 	nb = ours(&rp, b, 64);
 	assert_int_equal(na, 6); /* 2 listeners + 2 connections seen from both ends */
@@ -298,7 +299,7 @@ static void only_one_namespace(void **state)
 	assert_int_equal(conntable_new(0, &t), 0);
 	assert_int_equal(snapshot_take(t, &o, &st), 0);
 	assert_int_equal(st.namespaces, 1);
-	assert_int_equal(conntable_take_report(t, conn_now_ns(), &r), 0);
+	assert_int_equal(conntable_take_report(t, clock_mono_ns(), &r), 0);
 	assert_int_equal(r.n, 2); /* the two client ends */
 	for (size_t i = 0; i < r.n; i++)
 		assert_int_equal(r.conns[i].key.netns, netns_client);
@@ -349,7 +350,7 @@ static void sync_closes_what_went_away(void **state)
 	release(&extra_server);
 	assert_int_equal(snapshot_take(t, &o, NULL), 0);
 	assert_int_equal(conntable_lookup(t, &k)->state, CONN_CLOSED);
-	assert_int_equal(conntable_take_report(t, conn_now_ns(), &r), 0);
+	assert_int_equal(conntable_take_report(t, clock_mono_ns(), &r), 0);
 	for (size_t i = 0; i < r.n; i++)
 		closed += r.conns[i].state == CONN_CLOSED;
 	assert_int_equal(closed, 1);
