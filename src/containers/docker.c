@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -18,6 +17,7 @@
 #include "common/util.h"
 #include "containers/docker_events.h"
 #include "containers/docker_parse.h"
+#include "containers/http_multi.h"
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 5000
 #define DEFAULT_BACKOFF_MIN_MS 200
@@ -69,9 +69,7 @@ struct docker_client {
 	bool watch_events;
 	unsigned request_timeout_ms, backoff_min_ms, backoff_max_ms, backoff_ms;
 
-	CURLM *multi;
-	int epoll_fd;
-	int curl_timer_fd;
+	struct http_multi *http;
 	int retry_timer_fd;
 
 	enum phase phase;
@@ -84,29 +82,12 @@ struct docker_client {
 	size_t n_queued, cap_queued;
 	unsigned inspects_in_flight;
 
-	bool curl_acquired;
 	bool ever_connected;
 	bool warned_unavailable;
 	int last_error; /* -errno of the last failed attempt, 0 after a sync */
 	char last_error_text[256];
 	struct docker_client_stats stats;
 };
-
-static unsigned curl_users;
-
-static int curl_acquire(void)
-{
-	if (curl_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return -ENOMEM;
-	curl_users++;
-	return 0;
-}
-
-static void curl_release(void)
-{
-	if (--curl_users == 0)
-		curl_global_cleanup();
-}
 
 int docker_host_to_socket_path(const char *host, char *ret_path, size_t size)
 {
@@ -126,43 +107,6 @@ int docker_host_to_socket_path(const char *host, char *ret_path, size_t size)
 		return -EPROTONOSUPPORT;
 	if ((size_t)snprintf(ret_path, size, "%s", path) >= size)
 		return -ENAMETOOLONG;
-	return 0;
-}
-
-/* ---- curl's timer and sockets ---- */
-
-/* CURLMOPT_TIMERFUNCTION: curl wants socket_action(CURL_SOCKET_TIMEOUT) after timeout_ms. */
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct docker_client *c = userp;
-
-	(void)multi;
-	if (timeout_ms < 0)
-		timerfd_arm(c->curl_timer_fd, 0);
-	else
-		timerfd_arm(c->curl_timer_fd, timeout_ms ? (uint64_t)timeout_ms * 1000000ull : 1);
-	return 0;
-}
-
-/* CURLMOPT_SOCKETFUNCTION: mirror curl's interest in a socket into our epoll set. */
-static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct docker_client *c = userp;
-	struct epoll_event ev = { .data.fd = s };
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, s, NULL); /* may already be closed: fine */
-		curl_multi_assign(c->multi, s, NULL);
-		return 0;
-	}
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-	if (epoll_ctl(c->epoll_fd, socketp ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) < 0 &&
-	    epoll_ctl(c->epoll_fd, socketp ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) < 0) {
-		log_debug("docker: cannot watch socket %d: %m", (int)s);
-		return -1;
-	}
-	curl_multi_assign(c->multi, s, c); /* any non-NULL marks "registered" */
 	return 0;
 }
 
@@ -190,7 +134,7 @@ static void request_remove(struct docker_client *c, struct request *r)
 		c->events = NULL;
 	if (r->kind == REQUEST_INSPECT)
 		c->inspects_in_flight--;
-	curl_multi_remove_handle(c->multi, r->easy);
+	http_multi_remove(c->http, r->easy);
 	request_free(r);
 }
 
@@ -201,7 +145,7 @@ static int request_start(struct docker_client *c, enum request_kind kind, const 
 {
 	struct request *r;
 	char url[1024];
-	CURLMcode mc;
+	int err;
 
 	if (kind == REQUEST_PING)
 		snprintf(url, sizeof(url), "http://localhost%s", path_and_query);
@@ -233,11 +177,10 @@ static int request_start(struct docker_client *c, enum request_kind kind, const 
 	/* the events stream lasts as long as dockerd does */
 	if (kind != REQUEST_EVENTS)
 		curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
-	mc = curl_multi_add_handle(c->multi, r->easy);
-	if (mc != CURLM_OK) {
-		log_debug("docker: curl_multi_add_handle: %s", curl_multi_strerror(mc));
+	err = http_multi_add(c->http, r->easy);
+	if (err < 0) {
 		request_free(r);
-		return -ENOMEM;
+		return err;
 	}
 	r->next = c->requests;
 	c->requests = r;
@@ -801,22 +744,31 @@ static int request_done(struct docker_client *c, struct request *r, CURLcode res
 	return ret;
 }
 
-static int check_finished(struct docker_client *c)
+/* http_multi: a transfer finished. */
+static int on_transfer_done(CURL *easy, CURLcode result, void *userdata)
 {
-	CURLMsg *msg;
-	int left, r = 0;
+	struct docker_client *c = userdata;
+	struct request *req = NULL;
+	int r;
 
-	while ((msg = curl_multi_info_read(c->multi, &left))) {
-		struct request *req = NULL;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
+	r = request_done(c, req, result);
+	if (r < 0)
+		return r;
+	return c->phase == PHASE_BACKOFF ? 1 : 0; /* the remaining ones belonged to requests that are gone */
+}
 
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&req);
-		r = request_done(c, req, msg->data.result);
-		if (r < 0 || c->phase == PHASE_BACKOFF)
-			break; /* the remaining messages belonged to requests that are gone */
-	}
-	return r;
+/* http_multi: the retry timer fired. */
+static int on_retry_timer(int fd, void *userdata)
+{
+	struct docker_client *c = userdata;
+
+	timerfd_drain(fd);
+	if (c->phase == PHASE_BACKOFF)
+		return connect_attempt(c);
+	if (c->phase == PHASE_SUBSCRIBING)
+		connection_failed(c, -ETIMEDOUT, "no answer on the events stream");
+	return 0;
 }
 
 /* ---- public ---- */
@@ -825,13 +777,12 @@ int docker_client_new(const struct docker_client_options *opts, struct container
 {
 	struct docker_client *c;
 	const char *host = opts && opts->host && *opts->host ? opts->host : getenv("DOCKER_HOST");
-	struct epoll_event ev = { .events = EPOLLIN };
 	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->epoll_fd = c->curl_timer_fd = c->retry_timer_fd = -1;
+	c->retry_timer_fd = -1;
 	r = docker_host_to_socket_path(host, c->socket_path, sizeof(c->socket_path));
 	if (r < 0) {
 		log_error("Docker host '%s' is not supported: ctopo talks to unix:// sockets only", host);
@@ -849,32 +800,17 @@ int docker_client_new(const struct docker_client_options *opts, struct container
 		c->backoff_max_ms = c->backoff_min_ms;
 	c->backoff_ms = c->backoff_min_ms;
 
-	r = curl_acquire();
+	r = http_multi_new(on_transfer_done, on_retry_timer, c, &c->http);
 	if (r < 0) {
 		free(c);
-		return log_error_errno(r, "Failed to initialise libcurl");
+		return log_error_errno(r, "Failed to set up the Docker client: %m");
 	}
-	c->curl_acquired = true;
-	c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	c->curl_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	c->retry_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	c->multi = curl_multi_init();
-	if (c->epoll_fd < 0 || c->curl_timer_fd < 0 || c->retry_timer_fd < 0 || !c->multi) {
-		r = c->multi ? -errno : -ENOMEM;
+	r = c->retry_timer_fd < 0 ? -errno : http_multi_watch(c->http, c->retry_timer_fd);
+	if (r < 0) {
 		docker_client_free(c);
 		return log_error_errno(r, "Failed to set up the Docker client: %m");
 	}
-	ev.data.fd = c->curl_timer_fd;
-	if (epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->curl_timer_fd, &ev) < 0 ||
-	    (ev.data.fd = c->retry_timer_fd, epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->retry_timer_fd, &ev)) < 0) {
-		r = -errno;
-		docker_client_free(c);
-		return log_error_errno(r, "Failed to set up the Docker client: %m");
-	}
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	*ret = c;
 	return 0;
 }
@@ -883,14 +819,10 @@ void docker_client_free(struct docker_client *c)
 {
 	if (!c)
 		return;
-	if (c->multi) {
+	if (c->http) {
 		cancel_all(c);
-		curl_multi_cleanup(c->multi); /* may still call on_curl_socket: the epoll fd must live */
+		http_multi_free(c->http);
 	}
-	if (c->curl_acquired)
-		curl_release();
-	closep(&c->epoll_fd);
-	closep(&c->curl_timer_fd);
 	closep(&c->retry_timer_fd);
 	docker_event_parser_free(c->event_parser);
 	free(c->queued);
@@ -911,49 +843,13 @@ int docker_client_start(struct docker_client *c)
 
 int docker_client_fd(const struct docker_client *c)
 {
-	return c->epoll_fd;
-}
-
-static int socket_action(struct docker_client *c, curl_socket_t s, int flags)
-{
-	int running;
-	CURLMcode mc = curl_multi_socket_action(c->multi, s, flags, &running);
-
-	if (mc != CURLM_OK) {
-		log_debug("docker: curl_multi_socket_action: %s", curl_multi_strerror(mc));
-		return mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : 0;
-	}
-	return check_finished(c);
+	return http_multi_fd(c->http);
 }
 
 int docker_client_process(struct docker_client *c)
 {
-	struct epoll_event events[16];
-	int n, r = 0;
+	int r = http_multi_process(c->http);
 
-	n = epoll_wait(c->epoll_fd, events, ARRAY_SIZE(events), 0);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (int i = 0; i < n && r >= 0; i++) {
-		int fd = events[i].data.fd;
-
-		if (fd == c->curl_timer_fd) {
-			timerfd_drain(fd);
-			r = socket_action(c, CURL_SOCKET_TIMEOUT, 0);
-		} else if (fd == c->retry_timer_fd) {
-			timerfd_drain(fd);
-			if (c->phase == PHASE_BACKOFF)
-				r = connect_attempt(c);
-			else if (c->phase == PHASE_SUBSCRIBING)
-				connection_failed(c, -ETIMEDOUT, "no answer on the events stream");
-		} else {
-			int flags = (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
-				    (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-				    (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
-
-			r = socket_action(c, fd, flags);
-		}
-	}
 	if (r < 0)
 		return r;
 	/* The events stream answered: the subscription exists, the list cannot miss anything. */
@@ -984,7 +880,7 @@ int docker_client_wait_synced(struct docker_client *c, int timeout_ms)
 	if (c->phase == PHASE_IDLE && (r = docker_client_start(c)) < 0)
 		return r;
 	for (;;) {
-		struct pollfd pfd = { .fd = c->epoll_fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = http_multi_fd(c->http), .events = POLLIN };
 		uint64_t elapsed_ms;
 
 		if (c->phase == PHASE_SYNCED)
