@@ -15,79 +15,10 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "containers/docker_client.h"
 #include "containers/docker_events.h"
 #include "containers/docker_parse.h"
 #include "containers/http_multi.h"
-
-#define DEFAULT_REQUEST_TIMEOUT_MS 5000
-#define DEFAULT_BACKOFF_MIN_MS 200
-#define DEFAULT_BACKOFF_MAX_MS 5000
-#define INSPECTS_IN_FLIGHT 4
-#define HEADERS_MAX (16u << 10)
-/* How far back the events subscription starts: covers the gap between dockerd sending the
- * response headers and registering the subscriber (it flushes before it subscribes). */
-#define EVENTS_SINCE_MARGIN_S 1
-
-enum request_kind {
-	REQUEST_PING,
-	REQUEST_EVENTS,
-	REQUEST_LIST,
-	REQUEST_INSPECT,
-};
-
-struct request {
-	struct docker_client *client;
-	enum request_kind kind;
-	CURL *easy;
-	char id[DOCKER_ID_LEN + 1]; /* inspect */
-	char *body;
-	size_t len, cap;
-	char *headers; /* ping */
-	size_t headers_len, headers_cap;
-	bool headers_done;
-	bool too_large;
-	bool malformed_stream; /* events: the parser gave up, already logged */
-	uint64_t died_ns;      /* inspect: a die/destroy event came while it was in flight */
-	char errbuf[CURL_ERROR_SIZE];
-	struct request *next;
-};
-
-enum phase {
-	PHASE_IDLE,
-	PHASE_BACKOFF,
-	PHASE_PINGING,
-	PHASE_SUBSCRIBING,
-	PHASE_LISTING,
-	PHASE_INSPECTING,
-	PHASE_SYNCED,
-};
-
-struct docker_client {
-	char host[512];
-	char socket_path[256];
-	struct containers *registry;
-	bool watch_events;
-	unsigned request_timeout_ms, backoff_min_ms, backoff_max_ms, backoff_ms;
-
-	struct http_multi *http;
-	int retry_timer_fd;
-
-	enum phase phase;
-	unsigned api_major, api_minor;
-	char api_version[16];
-	struct request *requests; /* in flight */
-	struct request *events;   /* the /events one among them */
-	struct docker_event_parser *event_parser;
-	char (*queued)[DOCKER_ID_LEN + 1]; /* inspects waiting for a slot */
-	size_t n_queued, cap_queued;
-	unsigned inspects_in_flight;
-
-	bool ever_connected;
-	bool warned_unavailable;
-	int last_error; /* -errno of the last failed attempt, 0 after a sync */
-	char last_error_text[256];
-	struct docker_client_stats stats;
-};
 
 int docker_host_to_socket_path(const char *host, char *ret_path, size_t size)
 {
@@ -193,7 +124,7 @@ static int request_start(struct docker_client *c, enum request_kind kind, const 
 	return 0;
 }
 
-static struct request *inspect_in_flight(struct docker_client *c, const char *id)
+struct request *docker_inspect_in_flight(struct docker_client *c, const char *id)
 {
 	for (struct request *r = c->requests; r; r = r->next)
 		if (r->kind == REQUEST_INSPECT && !strcmp(r->id, id))
@@ -203,7 +134,7 @@ static struct request *inspect_in_flight(struct docker_client *c, const char *id
 
 /* Inspects wait here: curl forbids adding handles from its callbacks, and a burst of events
  * should not open a connection per container. */
-static int queue_inspect(struct docker_client *c, const char *id)
+int docker_queue_inspect(struct docker_client *c, const char *id)
 {
 	for (size_t i = 0; i < c->n_queued; i++)
 		if (!strcmp(c->queued[i], id))
@@ -230,7 +161,7 @@ static int pump_inspects(struct docker_client *c)
 		char path[128];
 
 		/* One inspect per container at a time, so answers cannot overtake each other. */
-		if (inspect_in_flight(c, c->queued[i])) {
+		if (docker_inspect_in_flight(c, c->queued[i])) {
 			i++;
 			continue;
 		}
@@ -317,9 +248,6 @@ static int start_listing(struct docker_client *c)
 	return request_start(c, REQUEST_LIST, "/containers/json?all=1", NULL);
 }
 
-static void handle_event(const struct docker_event *ev, void *userdata);
-static void skip_event(const char *message, void *userdata);
-
 static int start_events(struct docker_client *c)
 {
 	/* {"type":["container"],"event":["start","die","destroy","rename","pause","unpause"]} */
@@ -329,7 +257,7 @@ static int start_events(struct docker_client *c)
 	char path[512];
 	int r;
 
-	r = docker_event_parser_new(handle_event, skip_event, c, &c->event_parser);
+	r = docker_event_parser_new(docker_handle_event, docker_skip_event, c, &c->event_parser);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "/events?since=%" PRIu64 "&filters=%s",
@@ -338,139 +266,6 @@ static int start_events(struct docker_client *c)
 	/* dockerd answers at once; if it does not, the retry timer ends the wait */
 	timerfd_arm(c->retry_timer_fd, (uint64_t)c->request_timeout_ms * 1000000ull);
 	return request_start(c, REQUEST_EVENTS, path, NULL);
-}
-
-/* ---- applying what Docker says ---- */
-
-static enum container_state state_of(const struct docker_container *d)
-{
-	if (d->running && d->pid > 0)
-		return d->paused ? CONTAINER_PAUSED : CONTAINER_RUNNING;
-	if (d->status && !strcmp(d->status, "created"))
-		return CONTAINER_CREATED;
-	return CONTAINER_STOPPED;
-}
-
-static int apply_inspect(struct docker_client *c, const struct docker_container *d, uint64_t died_ns)
-{
-	_cleanup_free_ struct container_label *labels = NULL;
-	_cleanup_free_ struct container_address *addresses = NULL;
-	struct container info = {
-		.name = d->name,
-		.image = d->image,
-		.hostname = d->hostname,
-		.source = CONTAINER_SOURCE_DOCKER,
-		.state = state_of(d),
-		.started_ns = d->started_ns,
-		.stopped_ns = d->finished_ns,
-		.network_mode = d->network_mode,
-	};
-	const char *shared = docker_network_mode_container(d->network_mode);
-	int r;
-
-	memcpy(info.id, d->id, sizeof(info.id));
-	if (shared)
-		snprintf(info.shares_netns_with, sizeof(info.shares_netns_with), "%s", shared);
-	if (d->n_labels) {
-		labels = calloc(d->n_labels, sizeof(*labels));
-		if (!labels)
-			return -ENOMEM;
-		for (size_t i = 0; i < d->n_labels; i++)
-			labels[i] = (struct container_label){ d->labels[i].key, d->labels[i].value };
-		info.labels = labels;
-		info.n_labels = d->n_labels;
-	}
-	if (d->n_addresses) {
-		addresses = calloc(d->n_addresses, sizeof(*addresses));
-		if (!addresses)
-			return -ENOMEM;
-		for (size_t i = 0; i < d->n_addresses; i++) {
-			addresses[i].family = d->addresses[i].family;
-			memcpy(addresses[i].bytes, d->addresses[i].bytes, 16);
-		}
-		info.addresses = addresses;
-		info.n_addresses = d->n_addresses;
-	}
-	if (info.state == CONTAINER_RUNNING || info.state == CONTAINER_PAUSED) {
-		r = container_probe_pid(&info, d->pid);
-		if (r < 0)
-			/* It exited between Docker's answer and now; its die event follows. */
-			log_debug("docker: container %.12s (%s): cannot read /proc/%d: %s", d->id,
-				  d->name ? d->name : "?", d->pid, strerror(-r));
-	}
-	if (died_ns) {
-		info.state = CONTAINER_STOPPED;
-		info.stopped_ns = died_ns;
-	}
-	r = containers_upsert(c->registry, &info);
-	free(info.cgroup_path); /* the only member container_probe_pid allocates */
-	return r;
-}
-
-static void handle_event(const struct docker_event *ev, void *userdata)
-{
-	struct docker_client *c = userdata;
-	struct request *inflight;
-	int r = 0;
-
-	c->stats.events++;
-	if (strcmp(ev->type, "container") || !ev->id[0])
-		return;
-	log_debug("docker: event %s %.12s %s", ev->action_name, ev->id, ev->name ? ev->name : "");
-	switch (ev->action) {
-	case DOCKER_EVENT_START:
-		r = queue_inspect(c, ev->id);
-		break;
-	case DOCKER_EVENT_DIE:
-	case DOCKER_EVENT_DESTROY:
-		/* The registry learns it at once; an inspect under way would say "running". */
-		inflight = inspect_in_flight(c, ev->id);
-		if (inflight && !inflight->died_ns)
-			inflight->died_ns = ev->time_ns ? ev->time_ns : clock_real_ns();
-		if (containers_find_by_id(c->registry, ev->id) &&
-		    containers_find_by_id(c->registry, ev->id)->state != CONTAINER_STOPPED)
-			(void)containers_mark_stopped(c->registry, ev->id, ev->time_ns);
-		break;
-	case DOCKER_EVENT_RENAME:
-		if (ev->name && containers_rename(c->registry, ev->id, ev->name) == -ENOENT)
-			r = queue_inspect(c, ev->id);
-		break;
-	case DOCKER_EVENT_PAUSE:
-	case DOCKER_EVENT_UNPAUSE:
-		if (containers_set_paused(c->registry, ev->id, ev->action == DOCKER_EVENT_PAUSE) == -ENOENT)
-			r = queue_inspect(c, ev->id);
-		break;
-	default:
-		break;
-	}
-	if (r < 0)
-		log_error("docker: cannot follow event %s of %.12s: %s", ev->action_name, ev->id, strerror(-r));
-}
-
-static void skip_event(const char *message, void *userdata)
-{
-	struct docker_client *c = userdata;
-
-	c->stats.events_skipped++;
-	log_warning("docker: skipped an event: %s", message);
-}
-
-/* A relisted registry: containers that vanished while we were away are stopped now. */
-static void stop_unlisted(struct docker_client *c, const struct docker_container_list *list)
-{
-	uint64_t now = clock_real_ns();
-
-	for (size_t i = 0; i < containers_count(c->registry); i++) {
-		const struct container *rec = containers_get(c->registry, i);
-		bool listed = false;
-
-		if (rec->source != CONTAINER_SOURCE_DOCKER || rec->state == CONTAINER_STOPPED)
-			continue;
-		for (size_t j = 0; j < list->n && !listed; j++)
-			listed = !strcmp(list->v[j].id, rec->id);
-		if (!listed)
-			(void)containers_mark_stopped(c->registry, rec->id, now);
-	}
 }
 
 /* ---- curl callbacks ---- */
@@ -625,9 +420,9 @@ static int list_done(struct docker_client *c, struct request *r)
 		log_warning("docker: skipped %zu malformed entries of the container list; %s", list.n_skipped,
 			    list.skipped_message);
 	}
-	stop_unlisted(c, &list);
+	docker_stop_unlisted(c, &list);
 	for (size_t i = 0; i < list.n && ret == 0; i++)
-		ret = queue_inspect(c, list.v[i].id);
+		ret = docker_queue_inspect(c, list.v[i].id);
 	docker_container_list_done(&list);
 	if (ret < 0)
 		return ret;
@@ -666,7 +461,7 @@ static int inspect_done(struct docker_client *c, struct request *r, long code)
 	}
 	if (strcmp(d.id, r->id))
 		log_warning("docker: asked for container %.12s, got %.12s; skipped", r->id, d.id);
-	else if ((ret = apply_inspect(c, &d, r->died_ns)) < 0)
+	else if ((ret = docker_apply_inspect(c, &d, r->died_ns)) < 0)
 		log_warning("docker: container %.12s not recorded: %s", r->id, strerror(-ret));
 	docker_container_done(&d);
 	return ret == -ENOMEM ? ret : 0;
