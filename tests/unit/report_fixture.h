@@ -21,8 +21,4 @@
 
 struct report *sample_report(void);
 
-/* Compare got with the golden file tests/data/SUBDIR/NAME (a cmocka failure when they differ).
- * CTOPO_UPDATE_GOLDEN=1 rewrites the file first: review the diff before committing it. */
-void assert_golden(const char *got, const char *subdir, const char *name);
-
 #endif

@@ -14,28 +14,13 @@
 #include <cmocka.h>
 
 #include "containers/cgroup.h"
+#include "unit_helpers.h"
 
 #define SRV_ID "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"
 #define CLI_ID "898ddc8b2503f4b401f59cd411173b59810bca6fb51b5b870d0c175da0e7f387"
 #define HOST_ID "7ed1e55c17ab1db266ed82d309a1e2f67b8a32ed28301ab4bbbb0f2e390d84d0"
 #define ID_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
-
-static char *read_data(const char *name, size_t *ret_len)
-{
-	char path[512];
-	FILE *f;
-	char *buf = malloc(CGROUP_FILE_MAX);
-
-	snprintf(path, sizeof(path), "%s/docker/%s", TEST_DATA_DIR, name);
-	f = fopen(path, "re");
-	assert_non_null(f);
-	assert_non_null(buf);
-	*ret_len = fread(buf, 1, CGROUP_FILE_MAX - 1, f);
-	buf[*ret_len] = 0;
-	fclose(f);
-	return buf;
-}
 
 static void parse_text(const char *text, struct cgroup_info *info)
 {
@@ -46,7 +31,7 @@ static void docker_container_on_hybrid_host(void **state)
 {
 	struct cgroup_info info = { 0 };
 	size_t len;
-	char *buf = read_data("proc_cgroup_srv.txt", &len);
+	char *buf = read_sample("docker", "proc_cgroup_srv.txt", &len);
 
 	(void)state;
 	assert_int_equal(cgroup_parse(buf, len, &info), 0);
@@ -64,7 +49,7 @@ static void docker_exec_process(void **state)
 {
 	struct cgroup_info info = { 0 };
 	size_t len;
-	char *buf = read_data("proc_cgroup_exec_cli.txt", &len);
+	char *buf = read_sample("docker", "proc_cgroup_exec_cli.txt", &len);
 
 	(void)state;
 	assert_int_equal(cgroup_parse(buf, len, &info), 0);
@@ -78,7 +63,7 @@ static void host_network_container(void **state)
 {
 	struct cgroup_info info = { 0 };
 	size_t len;
-	char *buf = read_data("proc_cgroup_host_mode.txt", &len);
+	char *buf = read_sample("docker", "proc_cgroup_host_mode.txt", &len);
 
 	(void)state;
 	assert_int_equal(cgroup_parse(buf, len, &info), 0);
@@ -91,7 +76,7 @@ static void host_process_names_no_container(void **state)
 {
 	struct cgroup_info info = { 0 };
 	size_t len;
-	char *buf = read_data("proc_cgroup_host.txt", &len);
+	char *buf = read_sample("docker", "proc_cgroup_host.txt", &len);
 
 	(void)state;
 	/* its memory cgroup is /process_api/<32 hex>: not a container id */
@@ -110,7 +95,7 @@ static void v1_carries_the_id_when_v2_is_root(void **state)
 {
 	struct cgroup_info info = { 0 };
 	size_t len;
-	char *buf = read_data("proc_cgroup_srv.txt", &len);
+	char *buf = read_sample("docker", "proc_cgroup_srv.txt", &len);
 	char *v2 = strstr(buf, "0::/docker/");
 
 	(void)state;
@@ -128,7 +113,7 @@ static void v1_only_host(void **state)
 {
 	struct cgroup_info info = { 0 };
 	size_t len;
-	char *buf = read_data("proc_cgroup_exec_cli.txt", &len);
+	char *buf = read_sample("docker", "proc_cgroup_exec_cli.txt", &len);
 
 	(void)state;
 	*strstr(buf, "0::/") = 0; /* the last line */

@@ -16,37 +16,16 @@
 #include "common/util.h"
 #include "containers/docker_events.h"
 #include "containers/docker_parse.h"
+#include "unit_helpers.h"
 
 #define SRV_ID "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"
 #define SHARED_ID "07e9f228c38c2d1f89b8f955e95714cd8383d7ed8654a8d6ec5a8f34a2666926"
 #define EVENT_ID "d494773008f10dbdf32a7fcf24f317bd08620cfdf86e4d6067f59c9ad9ab6540"
 
-static char *read_data(const char *name, size_t *ret_len)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/docker/%s", TEST_DATA_DIR, name);
-	f = fopen(path, "re");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, len, f), (size_t)len);
-	buf[len] = 0;
-	fclose(f);
-	*ret_len = len;
-	return buf;
-}
-
 static int parse_file(const char *name, struct docker_container *c, struct docker_parse_error *err)
 {
 	size_t len;
-	char *buf = read_data(name, &len);
+	char *buf = read_sample("docker", name, &len);
 	int r = docker_parse_inspect(buf, len, c, err);
 
 	free(buf);
@@ -197,7 +176,7 @@ static void inspect_oversized_string(void **state)
 	struct docker_parse_error err = { { 0 } };
 	const char *anchor = "\"com.docker.compose.service\":\"web\"";
 	size_t len, big = DOCKER_STRING_MAX + 1;
-	char *orig = read_data("inspect_srv.json", &len);
+	char *orig = read_sample("docker", "inspect_srv.json", &len);
 	char *at = strstr(orig, anchor);
 	char *buf = malloc(len + big + 64);
 	size_t head;
@@ -250,7 +229,7 @@ static void list_all(void **state)
 	struct docker_container_list list = { 0 };
 	struct docker_parse_error err = { { 0 } };
 	size_t len;
-	char *buf = read_data("containers_list.json", &len);
+	char *buf = read_sample("docker", "containers_list.json", &len);
 	const struct docker_container *srv = NULL, *shared = NULL, *stopped = NULL;
 
 	(void)state;
@@ -289,7 +268,7 @@ static void list_bad_entries_cost_only_themselves(void **state)
 	struct docker_container_list list = { 0 };
 	struct docker_parse_error err = { { 0 } };
 	size_t len;
-	char *buf = read_data("containers_list.bad_entries.json", &len);
+	char *buf = read_sample("docker", "containers_list.bad_entries.json", &len);
 
 	(void)state;
 	assert_int_equal(docker_parse_list(buf, len, &list, &err), 0);
@@ -306,7 +285,7 @@ static void list_truncated(void **state)
 	struct docker_container_list list = { 0 };
 	struct docker_parse_error err = { { 0 } };
 	size_t len;
-	char *buf = read_data("containers_list.truncated.json", &len);
+	char *buf = read_sample("docker", "containers_list.truncated.json", &len);
 
 	(void)state;
 	assert_int_equal(docker_parse_list(buf, len, &list, &err), -EBADMSG);
@@ -319,7 +298,7 @@ static void list_truncated(void **state)
 static void error_message_of_404(void **state)
 {
 	size_t len;
-	char *buf = read_data("inspect_missing.json", &len);
+	char *buf = read_sample("docker", "inspect_missing.json", &len);
 	char *m = docker_parse_error_message(buf, len);
 
 	(void)state;
@@ -333,7 +312,7 @@ static void ping_api_version(void **state)
 {
 	unsigned major = 0, minor = 0;
 	size_t len;
-	char *buf = read_data("ping.headers", &len);
+	char *buf = read_sample("docker", "ping.headers", &len);
 	const char *other = "HTTP/1.1 200 OK\r\nServer: x\r\n\r\n";
 	const char *bad = "HTTP/1.1 200 OK\r\napi-version:  one.two \r\n\r\n";
 
@@ -454,7 +433,7 @@ static void events_whole_stream(void **state)
 {
 	struct collected c = { 0 };
 	size_t len, all = SIZE_MAX;
-	char *buf = read_data("events_stream.json", &len);
+	char *buf = read_sample("docker", "events_stream.json", &len);
 
 	(void)state;
 	assert_int_equal(feed_in_chunks(buf, len, &all, 1, &c, NULL), 0);
@@ -470,7 +449,7 @@ static void events_any_chunking(void **state)
 	static const size_t halves[] = { 190, 380 }; /* splits objects in the middle of strings */
 	struct collected c = { 0 };
 	size_t len;
-	char *buf = read_data("events_stream.json", &len);
+	char *buf = read_sample("docker", "events_stream.json", &len);
 
 	(void)state;
 	assert_int_equal(feed_in_chunks(buf, len, one, 1, &c, NULL), 0);
@@ -489,7 +468,7 @@ static void events_wrong_type_skips_that_event(void **state)
 {
 	struct collected c = { 0 };
 	size_t len, all = SIZE_MAX;
-	char *buf = read_data("events_stream.wrong_type.json", &len);
+	char *buf = read_sample("docker", "events_stream.wrong_type.json", &len);
 
 	(void)state;
 	assert_int_equal(feed_in_chunks(buf, len, &all, 1, &c, NULL), 0);
@@ -507,7 +486,7 @@ static void events_truncated(void **state)
 	struct collected c = { 0 };
 	struct docker_parse_error err = { { 0 } };
 	size_t len, all = SIZE_MAX;
-	char *buf = read_data("events_stream.truncated.json", &len);
+	char *buf = read_sample("docker", "events_stream.truncated.json", &len);
 
 	(void)state;
 	assert_int_equal(feed_in_chunks(buf, len, &all, 1, &c, &err), -EBADMSG);
@@ -522,7 +501,7 @@ static void events_oversized_object(void **state)
 	struct collected c = { 0 };
 	struct docker_parse_error err = { { 0 } };
 	size_t len, all = SIZE_MAX, big = DOCKER_EVENT_MAX + 8192; /* past the 4 KiB check granularity */
-	char *orig = read_data("events_stream.json", &len);
+	char *orig = read_sample("docker", "events_stream.json", &len);
 	const char *first_end = strchr(orig, '\n') + 1;
 	size_t head = first_end - orig;
 	char *buf = malloc(head + big + 64);
@@ -586,7 +565,7 @@ static void one_event_object(void **state)
 	struct docker_event ev = { 0 };
 	struct docker_parse_error err = { { 0 } };
 	size_t len;
-	char *buf = read_data("events_stream.json", &len);
+	char *buf = read_sample("docker", "events_stream.json", &len);
 	size_t first = strchr(buf, '\n') - buf;
 
 	(void)state;

@@ -19,6 +19,7 @@
 #include "common/addr.h"
 #include "conns/inet_diag.h"
 #include "conns/proc_net_tcp.h"
+#include "unit_helpers.h"
 
 struct diag_list {
 	struct diag_sock v[64];
@@ -32,16 +33,6 @@ static int collect(const struct diag_sock *s, void *userdata)
 	if (l->n < 64)
 		l->v[l->n++] = *s;
 	return 0;
-}
-
-static char *read_sample(const char *name, size_t *len)
-{
-	char path[512];
-	char *buf;
-
-	snprintf(path, sizeof(path), "%s/snapshot/%s", TEST_DATA_DIR, name);
-	assert_int_equal(proc_read_file(path, &buf, len), 0);
-	return buf;
 }
 
 static const struct diag_sock *by_inode(const struct diag_list *l, uint64_t inode)
@@ -65,7 +56,7 @@ static void legacy_dump_has_both_families(void **state)
 	struct diag_list l = { .n = 0 };
 	unsigned malformed = 0, v4 = 0, v6 = 0, listeners = 0;
 	size_t len;
-	char *buf = read_sample("inet_diag_legacy.bin", &len);
+	char *buf = read_sample("snapshot", "inet_diag_legacy.bin", &len);
 	const struct diag_sock *s;
 
 	(void)state;
@@ -113,7 +104,7 @@ static void per_family_dump(void **state)
 	struct diag_list l = { .n = 0 };
 	unsigned malformed = 0;
 	size_t len;
-	char *buf = read_sample("inet_diag_v2_inet6.bin", &len);
+	char *buf = read_sample("snapshot", "inet_diag_v2_inet6.bin", &len);
 
 	(void)state;
 	assert_int_equal(inet_diag_parse(buf, len, collect, &l, &malformed), 0);
@@ -146,15 +137,15 @@ static void agrees_with_proc_net_tcp(void **state)
 	struct diag_list d = { .n = 0 };
 	struct proc_list p = { .n = 0 };
 	size_t len, matched = 0;
-	char *buf = read_sample("inet_diag_legacy.bin", &len);
+	char *buf = read_sample("snapshot", "inet_diag_legacy.bin", &len);
 
 	(void)state;
 	assert_int_equal(inet_diag_parse(buf, len, collect, &d, NULL), 0);
 	free(buf);
-	buf = read_sample("proc_net_tcp", &len);
+	buf = read_sample("snapshot", "proc_net_tcp", &len);
 	proc_net_tcp_parse(buf, len, AF_INET, collect_proc, &p, NULL);
 	free(buf);
-	buf = read_sample("proc_net_tcp6", &len);
+	buf = read_sample("snapshot", "proc_net_tcp6", &len);
 	proc_net_tcp_parse(buf, len, AF_INET6, collect_proc, &p, NULL);
 	free(buf);
 	for (size_t i = 0; i < p.n; i++) {
@@ -181,7 +172,7 @@ static void partial_buffer_wants_more(void **state)
 {
 	struct diag_list l = { .n = 0 };
 	size_t len;
-	char *buf = read_sample("inet_diag_legacy.bin", &len);
+	char *buf = read_sample("snapshot", "inet_diag_legacy.bin", &len);
 	const struct nlmsghdr *first = (const struct nlmsghdr *)buf;
 
 	(void)state;
@@ -268,7 +259,7 @@ static int stop_now(const struct diag_sock *s, void *userdata)
 static void callback_can_stop(void **state)
 {
 	size_t len;
-	char *buf = read_sample("inet_diag_legacy.bin", &len);
+	char *buf = read_sample("snapshot", "inet_diag_legacy.bin", &len);
 
 	(void)state;
 	assert_int_equal(inet_diag_parse(buf, len, stop_now, NULL, NULL), -ECANCELED);

@@ -20,19 +20,10 @@
 #include "conns/conntable.h"
 #include "conns/proc_net_tcp.h"
 #include "net/nat.h"
+#include "unit_helpers.h"
 
 #define CLIENT_NETNS 7
 #define SERVER_NETNS 8
-
-static char *read_sample(const char *name, size_t *len)
-{
-	char path[512];
-	char *buf;
-
-	snprintf(path, sizeof(path), "%s/fuzz-seeds/%s", TEST_DATA_DIR, name);
-	assert_int_equal(proc_read_file(path, &buf, len), 0);
-	return buf;
-}
 
 static void make_key(struct conn_key *key, uint32_t netns, const char *local, uint16_t lport, const char *remote,
 		     uint16_t rport)
@@ -57,7 +48,7 @@ static struct nat *table_from(const char *sample)
 {
 	struct nat *n;
 	size_t len;
-	char *buf = read_sample(sample, &len);
+	char *buf = read_sample("fuzz-seeds", sample, &len);
 
 	assert_int_equal(nat_new_empty(&n), 0);
 	assert_true(nat_apply_netlink(n, CLIENT_NETNS, buf, len) >= 0);
@@ -135,7 +126,7 @@ static void wrong_sized_attribute_is_skipped(void **state)
 	struct nat_stats stats;
 	struct conn_key key;
 	size_t off = NLMSG_HDRLEN, iplen, tuplelen, dlen;
-	char *dump = read_sample("ctnetlink_dump.bin", &dlen);
+	char *dump = read_sample("fuzz-seeds", "ctnetlink_dump.bin", &dlen);
 	struct nat *n;
 
 	(void)state;

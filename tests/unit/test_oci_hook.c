@@ -18,54 +18,7 @@
 
 #include "common/util.h"
 #include "hook/oci_hook.h"
-
-static char *read_sample(const char *name, size_t *ret_len)
-{
-	char path[512], *buf = NULL;
-	size_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/oci/%s", TEST_DATA_DIR, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		fail_msg("cannot open sample %s: %m", path);
-	assert_int_equal(read_fd_bounded(fd, 1 << 24, &buf, &len), 0);
-	close(fd);
-	if (ret_len)
-		*ret_len = len;
-	return buf;
-}
-
-static char *make_tmpdir(void)
-{
-	char *dir = strdup("/tmp/ctopo-h5-ut-hook-XXXXXX");
-
-	assert_non_null(dir);
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void rm_rf(const char *dir)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
+#include "unit_helpers.h"
 
 /* Run the hook on input with stderr captured into *ret_err (malloc'd). */
 static int run_hook(const struct oci_hook_options *opts, const char *input, size_t len, char **ret_err)
@@ -95,7 +48,7 @@ static char *state_with(const char *sample, const char *id, pid_t pid, const cha
 	char err[256], *buf, *out = NULL;
 	size_t len;
 
-	buf = read_sample(sample, &len);
+	buf = read_sample("oci", sample, &len);
 	assert_int_equal(oci_hook_parse_state(buf, len,
 					      strstr(sample, "poststop") ? OCI_HOOK_POSTSTOP : OCI_HOOK_PRESTART, &st,
 					      err, sizeof(err)),
@@ -145,7 +98,7 @@ static void captured_states_parse_for_their_stage(void **state)
 		struct oci_hook_state st = { 0 };
 		char err[256] = "";
 		size_t len;
-		char *buf = read_sample(cases[i].sample, &len);
+		char *buf = read_sample("oci", cases[i].sample, &len);
 
 		if (oci_hook_parse_state(buf, len, cases[i].stage, &st, err, sizeof(err)) != 0)
 			fail_msg("%s: %s", cases[i].sample, err);
@@ -163,14 +116,14 @@ static void status_is_cross_checked_with_the_stage(void **state)
 	struct oci_hook_state st = { 0 };
 	char err[256];
 	size_t len;
-	char *pre = read_sample("runc-prestart.state.json", &len);
+	char *pre = read_sample("oci", "runc-prestart.state.json", &len);
 	char *post;
 
 	(void)state;
 	assert_int_equal(oci_hook_parse_state(pre, len, OCI_HOOK_POSTSTOP, &st, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "status \"creating\" does not belong to the poststop stage"));
 	free(pre);
-	post = read_sample("crun-poststop.state.json", &len);
+	post = read_sample("oci", "crun-poststop.state.json", &len);
 	assert_int_equal(oci_hook_parse_state(post, len, OCI_HOOK_PRESTART, &st, err, sizeof(err)), -EINVAL);
 	assert_int_equal(oci_hook_parse_state(post, len, OCI_HOOK_CREATE_RUNTIME, &st, err, sizeof(err)), -EINVAL);
 	assert_null(st.id);
@@ -213,7 +166,7 @@ static void config_extraction(void **state)
 	struct oci_hook_config cfg = { 0 };
 	char err[256] = "";
 	size_t len;
-	char *buf = read_sample("runc-cri.config.json", &len);
+	char *buf = read_sample("oci", "runc-cri.config.json", &len);
 
 	(void)state;
 	if (oci_hook_parse_config(buf, len, &cfg, err, sizeof(err)) != 0)
@@ -226,7 +179,7 @@ static void config_extraction(void **state)
 	oci_hook_config_done(&cfg);
 	free(buf);
 
-	buf = read_sample("runc.config.json", &len);
+	buf = read_sample("oci", "runc.config.json", &len);
 	assert_int_equal(oci_hook_parse_config(buf, len, &cfg, err, sizeof(err)), 0);
 	assert_int_equal(cfg.n_annotations, 0);
 	assert_int_equal(cfg.n_args, 3);
@@ -254,12 +207,12 @@ static void record_identity(const char *state_sample, const char *config_sample,
 	struct oci_hook_config cfg = { 0 };
 	char err[256];
 	size_t len;
-	char *buf = read_sample(state_sample, &len);
+	char *buf = read_sample("oci", state_sample, &len);
 
 	assert_int_equal(oci_hook_parse_state(buf, len, stage, &st, err, sizeof(err)), 0);
 	free(buf);
 	if (config_sample) {
-		buf = read_sample(config_sample, &len);
+		buf = read_sample("oci", config_sample, &len);
 		assert_int_equal(oci_hook_parse_config(buf, len, &cfg, err, sizeof(err)), 0);
 		free(buf);
 	}
@@ -336,11 +289,11 @@ static void name_falls_back_to_hostname_then_short_id(void **state)
 static void podman_name_from_containers_json(void **state)
 {
 	const char *id = "6fbca1aae3c05317dea8c7be0e1b1ffacf931f1cba1390f0f34576d349453d28";
-	char *tmp = make_tmpdir(), dir[512], bundle[512], cmd[2048], *in, *err = NULL, *name = NULL;
+	char *tmp = make_tmpdir("hook"), dir[512], bundle[512], from[512], to[600], *in, *err = NULL, *name = NULL;
 	struct oci_hook_options opts = base_opts;
 	struct oci_record rec = { 0 };
 	size_t len;
-	char *buf = read_sample("podman.containers.json", &len);
+	char *buf = read_sample("oci", "podman.containers.json", &len);
 
 	(void)state;
 	assert_int_equal(oci_hook_podman_name(buf, len, id, &name), 0);
@@ -351,11 +304,13 @@ static void podman_name_from_containers_json(void **state)
 
 	/* podman's layout: the bundle is <storage>/overlay-containers/<id>/userdata */
 	snprintf(bundle, sizeof(bundle), "%s/storage/overlay-containers/%s/userdata", tmp, id);
-	snprintf(cmd, sizeof(cmd),
-		 "mkdir -p '%s' && cp '%s/oci/podman.config.json' '%s/config.json' && "
-		 "cp '%s/oci/podman.containers.json' '%s/storage/overlay-containers/containers.json'",
-		 bundle, TEST_DATA_DIR, bundle, TEST_DATA_DIR, tmp);
-	assert_int_equal(system(cmd), 0);
+	make_dirs(bundle);
+	snprintf(from, sizeof(from), "%s/oci/podman.config.json", TEST_DATA_DIR);
+	snprintf(to, sizeof(to), "%s/config.json", bundle);
+	copy_file(from, to);
+	snprintf(from, sizeof(from), "%s/oci/podman.containers.json", TEST_DATA_DIR);
+	snprintf(to, sizeof(to), "%s/storage/overlay-containers/containers.json", tmp);
+	copy_file(from, to);
 	snprintf(dir, sizeof(dir), "%s/state", tmp);
 	opts.state_dir = dir;
 	in = state_with("podman-prestart.state.json", id, getpid(), bundle);
@@ -378,7 +333,7 @@ static void proc_cgroup_paths(void **state)
 	bool v2 = false;
 
 	(void)state;
-	buf = read_sample("runc-prestart.proc-cgroup", NULL);
+	buf = read_sample("oci", "runc-prestart.proc-cgroup", NULL);
 	assert_int_equal(oci_hook_parse_proc_cgroup(buf, &path, &v2), 0);
 	assert_string_equal(path, "/ctopo-h5-cap-runc");
 	assert_true(v2);
@@ -386,7 +341,7 @@ static void proc_cgroup_paths(void **state)
 	free(buf);
 
 	/* a process in the v2 root of a hybrid host: the v1 path is the one that says something */
-	buf = read_sample("host-hybrid.proc-cgroup", NULL);
+	buf = read_sample("oci", "host-hybrid.proc-cgroup", NULL);
 	assert_int_equal(oci_hook_parse_proc_cgroup(buf, &path, &v2), 0);
 	assert_string_equal(path, "/process_api/dd47ebae1ab507bb9fffa1154ab5905f");
 	assert_false(v2);
@@ -429,7 +384,7 @@ static void malformed_input_exits_65_and_writes_nothing(void **state)
 		"{\"id\":\"x\",\"status\":\"running\",\"pid\":1}", /* wrong stage */
 		"{\"id\":\"x\",\"status\":\"creating\",\"pid\":1}trailing",
 	};
-	char *tmp = make_tmpdir(), dir[512];
+	char *tmp = make_tmpdir("hook"), dir[512];
 	struct oci_hook_options opts = base_opts;
 	char *err = NULL, *deep;
 
@@ -464,10 +419,10 @@ static void malformed_input_exits_65_and_writes_nothing(void **state)
 
 static void oversized_stdin_is_refused(void **state)
 {
-	char *tmp = make_tmpdir(), path[512], dir[512];
+	char *tmp = make_tmpdir("hook"), path[512], dir[512];
 	struct oci_hook_options opts = base_opts;
 	size_t big = 2 * 1024 * 1024, len;
-	char *buf = read_sample("runc-prestart.state.json", &len), *padded;
+	char *buf = read_sample("oci", "runc-prestart.state.json", &len), *padded;
 	int fd;
 
 	(void)state;
@@ -508,7 +463,7 @@ static void invalid_state_exits_65_also_when_strict(void **state)
 
 static void prestart_then_poststop_records_this_process(void **state)
 {
-	char *tmp = make_tmpdir(), dir[512], bundle[512], cmd[2048], *in, *err = NULL;
+	char *tmp = make_tmpdir("hook"), dir[512], bundle[512], from[512], to[600], *in, *err = NULL;
 	struct oci_hook_options opts = base_opts;
 	struct oci_record rec = { 0 };
 	struct stat net, mnt;
@@ -517,9 +472,10 @@ static void prestart_then_poststop_records_this_process(void **state)
 	(void)state;
 	/* a bundle with the captured CRI config.json; our own pid stands in for the container */
 	snprintf(bundle, sizeof(bundle), "%s/bundle", tmp);
-	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp '%s/oci/runc-cri.config.json' '%s/config.json'", bundle,
-		 TEST_DATA_DIR, bundle);
-	assert_int_equal(system(cmd), 0);
+	make_dirs(bundle);
+	snprintf(from, sizeof(from), "%s/oci/runc-cri.config.json", TEST_DATA_DIR);
+	snprintf(to, sizeof(to), "%s/config.json", bundle);
+	copy_file(from, to);
 	snprintf(dir, sizeof(dir), "%s/run/ctopo/containers", tmp);
 	opts.state_dir = dir;
 
@@ -571,11 +527,11 @@ static void prestart_then_poststop_records_this_process(void **state)
 
 static void poststop_without_record_writes_a_stopped_one(void **state)
 {
-	char *tmp = make_tmpdir(), *err = NULL;
+	char *tmp = make_tmpdir("hook"), *err = NULL;
 	struct oci_hook_options opts = { .stage = OCI_HOOK_POSTSTOP, .state_dir = tmp };
 	struct oci_record rec = { 0 };
 	size_t len;
-	char *in = read_sample("crun-nerdctl-poststop.state.json", &len);
+	char *in = read_sample("oci", "crun-nerdctl-poststop.state.json", &len);
 
 	(void)state;
 	assert_int_equal(run_hook(&opts, in, len, &err), OCI_HOOK_EXIT_OK);
@@ -594,7 +550,7 @@ static void poststop_without_record_writes_a_stopped_one(void **state)
 
 static void own_trouble_exits_0_unless_strict(void **state)
 {
-	char *tmp = make_tmpdir(), dir[512], path[512], *in, *err = NULL;
+	char *tmp = make_tmpdir("hook"), dir[512], path[512], *in, *err = NULL;
 	struct oci_hook_options opts = base_opts;
 	struct oci_record rec = { 0 };
 	pid_t gone;

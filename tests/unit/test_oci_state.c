@@ -16,49 +16,7 @@
 
 #include "common/util.h"
 #include "hook/oci_state.h"
-
-static char *make_tmpdir(void)
-{
-	char *dir = strdup("/tmp/ctopo-h5-ut-state-XXXXXX");
-
-	assert_non_null(dir);
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void rm_rf(const char *dir)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-static void write_file(const char *dir, const char *name, const char *content)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
+#include "unit_helpers.h"
 
 static void full_record(struct oci_record *rec)
 {
@@ -216,7 +174,7 @@ static void malformed_records_are_refused(void **state)
 
 static void write_is_atomic_with_promised_modes(void **state)
 {
-	char *tmp = make_tmpdir(), dir[512], path[600];
+	char *tmp = make_tmpdir("state"), dir[512], path[600];
 	struct oci_record rec, back = { 0 };
 	struct stat st;
 	mode_t old_umask;
@@ -256,7 +214,7 @@ static void write_is_atomic_with_promised_modes(void **state)
 
 static void write_refuses_invalid_id_and_writes_nothing(void **state)
 {
-	char *tmp = make_tmpdir(), dir[512];
+	char *tmp = make_tmpdir("state"), dir[512];
 	struct oci_record rec;
 
 	(void)state;
@@ -273,7 +231,7 @@ static void write_refuses_invalid_id_and_writes_nothing(void **state)
 
 static void write_into_unusable_dir_fails_cleanly(void **state)
 {
-	char *tmp = make_tmpdir(), dir[512];
+	char *tmp = make_tmpdir("state"), dir[512];
 	struct oci_record rec;
 
 	(void)state;
@@ -313,7 +271,7 @@ static bool seen_id(const struct seen *seen, const char *id)
 
 static void read_dir_skips_what_is_not_a_record(void **state)
 {
-	char *tmp = make_tmpdir(), path[600], target[600];
+	char *tmp = make_tmpdir("state"), path[600], target[600];
 	struct oci_record rec;
 	struct seen seen = { 0 };
 
@@ -354,7 +312,7 @@ static void read_dir_skips_what_is_not_a_record(void **state)
 
 static void read_fd_stops_at_the_limit(void **state)
 {
-	char *tmp = make_tmpdir(), path[600], *buf = NULL;
+	char *tmp = make_tmpdir("state"), path[600], *buf = NULL;
 	size_t len;
 	int fd;
 

@@ -15,6 +15,7 @@
 
 #include "common/addr.h"
 #include "conns/proc_net_tcp.h"
+#include "unit_helpers.h"
 
 struct sock_list {
 	struct proc_tcp_sock v[64];
@@ -28,16 +29,6 @@ static int collect(const struct proc_tcp_sock *s, void *userdata)
 	if (l->n < 64)
 		l->v[l->n++] = *s;
 	return 0;
-}
-
-static char *read_sample(const char *name, size_t *len)
-{
-	char path[512];
-	char *buf;
-
-	snprintf(path, sizeof(path), "%s/snapshot/%s", TEST_DATA_DIR, name);
-	assert_int_equal(proc_read_file(path, &buf, len), 0);
-	return buf;
 }
 
 static const struct proc_tcp_sock *by_inode(const struct sock_list *l, uint64_t inode)
@@ -61,7 +52,7 @@ static void ipv4_file(void **state)
 	struct sock_list l = { .n = 0 };
 	unsigned malformed = 99;
 	size_t len;
-	char *buf = read_sample("proc_net_tcp", &len);
+	char *buf = read_sample("snapshot", "proc_net_tcp", &len);
 	const struct proc_tcp_sock *s;
 
 	(void)state;
@@ -100,7 +91,7 @@ static void ipv6_file(void **state)
 	struct sock_list l = { .n = 0 };
 	unsigned malformed = 99;
 	size_t len;
-	char *buf = read_sample("proc_net_tcp6", &len);
+	char *buf = read_sample("snapshot", "proc_net_tcp6", &len);
 	const struct proc_tcp_sock *s;
 
 	(void)state;
@@ -172,7 +163,7 @@ static void malformed_lines_are_skipped(void **state)
 	struct sock_list l = { .n = 0 };
 	unsigned malformed = 0;
 	size_t len;
-	char *sample = read_sample("proc_net_tcp", &len);
+	char *sample = read_sample("snapshot", "proc_net_tcp", &len);
 	char *buf = malloc(len + 4096);
 	size_t n;
 
@@ -199,7 +190,7 @@ static int stop_at_second(const struct proc_tcp_sock *s, void *userdata)
 static void callback_can_stop(void **state)
 {
 	size_t len;
-	char *buf = read_sample("proc_net_tcp", &len);
+	char *buf = read_sample("snapshot", "proc_net_tcp", &len);
 	int seen = 0;
 
 	(void)state;

@@ -14,6 +14,7 @@
 
 #include "render/output_ps.h"
 #include "report_fixture.h"
+#include "unit_helpers.h"
 
 /* the groups of tests/data/ps/ps.txt: api, db, frontend, job (stopped), sidecar, host */
 #define SAMPLE_TABLE_GROUPS 6

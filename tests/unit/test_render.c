@@ -19,6 +19,7 @@
 #include "render/render.h"
 #include "report/report.h"
 #include "report_fixture.h"
+#include "unit_helpers.h"
 
 static const struct graph_node *node_by_id(const struct graph *g, const char *id)
 {
