@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "common/addr.h"
 #include "common/clock.h"
+#include "common/hash.h"
 #include "common/util.h"
 
 #define DEFAULT_MAX_ENTRIES 262144
@@ -104,34 +104,9 @@ void conn_key_init(struct conn_key *key, uint32_t netns, uint16_t family, const 
 	}
 }
 
-static uint64_t rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-/* Seeded multiply-rotate mix over the key's bytes: the seed keeps a hostile peer from choosing
- * ports that all land in one chain. */
 static uint64_t key_hash(const struct conntable *t, const struct conn_key *key)
 {
-	const uint8_t *p = (const uint8_t *)key;
-	uint64_t h = t->seed ^ (sizeof(*key) * 0x9e3779b97f4a7c15ull);
-	size_t i;
-
-	for (i = 0; i + 8 <= sizeof(*key); i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		h ^= rotl64(w * 0x87c37b91114253d5ull, 31) * 0x4cf5ad432745937full;
-		h = rotl64(h, 27) * 5 + 0x52dce729;
-	}
-	for (; i < sizeof(*key); i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
+	return hash_bytes(t->seed, key, sizeof(*key));
 }
 
 static void list_append(struct age_list *l, struct conn_node *n)
@@ -174,8 +149,7 @@ int conntable_new(size_t max_entries, struct conntable **ret)
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
 	if (!t->buckets)
 		return -ENOMEM;
-	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
-		t->seed = clock_mono_ns() * 0x9e3779b97f4a7c15ull;
+	t->seed = hash_seed();
 	t->stats.max_entries = t->max;
 	*ret = TAKE_PTR(t);
 	return 0;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/hash.h"
 #include "common/util.h"
 #include "containers/cgroup.h"
 
@@ -50,19 +51,12 @@ static bool is_valid_id(const char *id)
 
 static size_t hash_id(const char *id, size_t n_buckets)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	return h & (n_buckets - 1);
+	return hash_string(hash_seed(), id) & (n_buckets - 1);
 }
 
 static size_t hash_u64(uint64_t v, size_t n_buckets)
 {
-	v ^= v >> 33;
-	v *= 0xff51afd7ed558ccdull;
-	v ^= v >> 33;
-	return v & (n_buckets - 1);
+	return hash_bytes(hash_seed(), &v, sizeof(v)) & (n_buckets - 1);
 }
 
 const char *container_state_to_string(enum container_state s)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/netlink_check.h"
 #include "common/netns.h"
@@ -65,14 +66,10 @@ struct nat {
 
 /* ---------------------------------------------------------------- the flow table */
 
+/* the tuples are chosen by peers: seeded */
 static uint64_t tuple_hash(const struct nat_tuple *t)
 {
-	const uint8_t *p = (const uint8_t *)t;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < sizeof(*t); i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h ^ (h >> 32);
+	return hash_bytes(hash_seed(), t, sizeof(*t));
 }
 
 static int flows_resize(struct nat *n, size_t nb)

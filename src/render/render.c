@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "common/addr.h"
+#include "common/hash.h"
 #include "common/util.h"
 
 /* ---- a small chained hash index over array positions ------------------------------------ */
@@ -46,27 +47,20 @@ static void index_add(struct index *ix, uint64_t hash, size_t pos)
 	for (size_t _p = (ix)->heads[(hash) & ((ix)->n_buckets - 1)]; _p && ((pos) = _p - 1, 1); \
 	     _p = (ix)->next[_p - 1])
 
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static uint64_t hash_endpoint(uint64_t h, const struct report_endpoint *e)
 {
-	h = fnv(h, &e->family, sizeof(e->family));
-	h = fnv(h, e->addr, e->family == AF_INET ? 4 : 16);
-	return fnv(h, &e->port, sizeof(e->port));
+	struct {
+		uint16_t family, port;
+		uint8_t addr[16];
+	} k = { .family = e->family, .port = e->port };
+
+	memcpy(k.addr, e->addr, e->family == AF_INET ? 4 : 16);
+	return hash_bytes(h, &k, sizeof(k));
 }
 
 static uint64_t hash_tuple(const struct report_endpoint *local, const struct report_endpoint *remote)
 {
-	return hash_endpoint(hash_endpoint(14695981039346656037ULL, local), remote);
+	return hash_endpoint(hash_endpoint(hash_seed(), local), remote);
 }
 
 static bool endpoint_equal(const struct report_endpoint *a, const struct report_endpoint *b)
@@ -166,7 +160,7 @@ struct builder {
 
 static uint64_t hash_str(const char *s)
 {
-	return fnv(14695981039346656037ULL, s, strlen(s));
+	return hash_string(hash_seed(), s);
 }
 
 static int grow(void **array, size_t *cap, size_t n, size_t size)
