@@ -68,6 +68,11 @@ stop() {
 	mapfile -d '' -t stopped_cmd <"/proc/$pid/cmdline"
 	kill -TERM "$pid"
 	wait_until 600 sh -c "! [ -d /proc/$pid ]" || die "dockerd $pid did not exit within 60 s"
+	# dockerd leaves its own network namespace's bind mount behind; the next one makes it again
+	local m
+	awk '$5 ~ "^/run/docker/netns/" { print $5 }' /proc/self/mountinfo | while read -r m; do
+		umount "$m" 2>/dev/null || true
+	done
 }
 
 # elf_is_static FILE: a 64-bit ELF without a PT_INTERP program header (no loader needed), read
