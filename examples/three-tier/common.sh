@@ -39,9 +39,13 @@ find_hook() {
 }
 
 # loop_running PIDFILE: the host loop of that pid file still runs (and is ours: a bash in its own session)
+# (read from /proc/PID/stat, not ps: a minimal Debian has no procps)
 loop_running() {
-	local pid
+	local pid stat
 	[ -s "$1" ] || return 1
 	pid=$(cat "$1")
-	[ -d "/proc/$pid" ] && [ "$(ps -o sid= -p "$pid" | tr -d ' ')" = "$pid" ]
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	stat=${stat##*) } # after "(comm) ": state ppid pgrp session ...
+	set -- $stat
+	[ "$4" = "$pid" ]
 }
