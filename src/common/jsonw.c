@@ -3,6 +3,8 @@
 
 #include <inttypes.h>
 
+#include "common/escape.h"
+
 void jsonw_init(struct jsonw *w, FILE *out)
 {
 	*w = (struct jsonw){ .out = out };
@@ -53,42 +55,15 @@ void jsonw_array_end(struct jsonw *w)
 	pop(w, ']');
 }
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes, stopping at NUL), or 0.
- * Overlong forms, surrogates and code points past U+10FFFF are not well-formed. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 static void write_escaped(FILE *out, const char *s, size_t n)
 {
 	fputc('"', out);
 	for (size_t i = 0; i < n && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
 		size_t seq;
 
-		if (c >= 0x80 && (seq = utf8_sequence((const unsigned char *)s + i, n - i)) > 0) {
+		if (c >= 0x80 && (seq = utf8_decode(s + i, n - i, &cp)) > 0) {
 			fwrite(s + i, 1, seq, out); /* valid UTF-8 passes through as it is */
 			i += seq - 1;
 		} else if (c == '"' || c == '\\')

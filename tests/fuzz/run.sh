@@ -28,7 +28,7 @@ artifacts=${FUZZ_ARTIFACTS:-$build/fuzz-artifacts}
 data=tests/data
 
 all_targets=(fuzz_cgroup fuzz_docker_error fuzz_docker_events fuzz_docker_inspect fuzz_docker_list
-	fuzz_docker_ping fuzz_inet_diag fuzz_ipc_request fuzz_nat fuzz_netinfo fuzz_oci_config
+	fuzz_docker_ping fuzz_escape fuzz_inet_diag fuzz_ipc_request fuzz_nat fuzz_netinfo fuzz_oci_config
 	fuzz_oci_podman_name fuzz_oci_proc_cgroup fuzz_oci_record fuzz_oci_state fuzz_proc_net_tcp
 	fuzz_report_json)
 targets=("$@")
@@ -66,6 +66,7 @@ seeds() {
 	fuzz_netinfo) f=("$data"/fuzz-seeds/rtm_getaddr*.bin) ;;
 	fuzz_nat) f=("$data"/fuzz-seeds/ctnetlink*.bin) ;;
 	fuzz_report_json) f=("$data"/fuzz-seeds/report*.json) ;;
+	fuzz_escape) f=("$data"/fuzz-seeds/escape-*) ;;
 	fuzz_docker_events | fuzz_ipc_request) ;; # made in assemble_corpus
 	esac
 	shopt -u nullglob
