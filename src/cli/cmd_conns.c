@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "common/addr.h"
 #include "common/clock.h"
+#include "common/escape.h"
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -134,8 +135,10 @@ static void print_table_row(FILE *out, const struct conn *c, const struct nat *n
 		format_endpoint(x.peer.family, x.peer.addr, x.peer.port, peer, sizeof(peer));
 		snprintf(natcol, sizeof(natcol), "%s -> %s (%s)", remote, peer, nat_kind(&x));
 	}
-	fprintf(out, "%-10u %7u %-15s %-9s %-11s %-28s %-28s %s\n", c->key.netns, c->pid, c->pid ? c->comm : "?",
-		conn_direction_name(c->direction), state_label(c), local, remote, natcol);
+	fprintf(out, "%-10u %7u ", c->key.netns, c->pid);
+	text_print_padded(out, c->pid ? ESCAPED_ARRAY(c->comm) : "?", 15);
+	fprintf(out, " %-9s %-11s %-28s %-28s %s\n", conn_direction_name(c->direction), state_label(c), local, remote,
+		natcol);
 }
 
 static void json_endpoint(struct jsonw *w, const char *key, uint16_t family, const uint8_t addr[16], uint16_t port)

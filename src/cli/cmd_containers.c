@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "common/addr.h"
+#include "common/escape.h"
 #include "common/jsonw.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -64,12 +65,12 @@ static void format_network(const struct containers *reg, const struct container 
 	if (c->shares_netns_with[0]) {
 		peer = containers_find_by_id(reg, c->shares_netns_with);
 		if (peer && peer->name)
-			snprintf(buf, size, "container:%s", peer->name);
+			snprintf(buf, size, "container:%s", ESCAPED(peer->name));
 		else
-			snprintf(buf, size, "container:%.12s", c->shares_netns_with);
+			snprintf(buf, size, "container:%.12s", ESCAPED(c->shares_netns_with));
 		return;
 	}
-	snprintf(buf, size, "%s", c->network_mode ? c->network_mode : "-");
+	snprintf(buf, size, "%s", c->network_mode ? ESCAPED(c->network_mode) : "-");
 }
 
 static int compare_by_name(const void *a, const void *b)
@@ -80,27 +81,37 @@ static int compare_by_name(const void *a, const void *b)
 	return r ? r : strcmp(ca->id, cb->id);
 }
 
+/* A table cell: the escaped text, at most 40 columns of it. */
+static const char *cell(const char *s, char *buf, size_t size)
+{
+	escape_strn(buf, size, s ? s : "-", SIZE_MAX);
+	text_truncate_columns(buf, 40);
+	return buf;
+}
+
 static void print_table(const struct containers *reg, const struct container **v, size_t n)
 {
-	int wname = 4, wimage = 5, wnet = 7;
-	char net[128];
+	size_t wname = 4, wimage = 5, wnet = 7;
+	char net[ESCAPE_MAX], name[ESCAPE_MAX], image[ESCAPE_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		format_network(reg, v[i], net, sizeof(net));
-		if (v[i]->name && (int)strlen(v[i]->name) > wname)
-			wname = strlen(v[i]->name);
-		if (v[i]->image && (int)strlen(v[i]->image) > wimage)
-			wimage = strlen(v[i]->image);
-		if ((int)strlen(net) > wnet)
-			wnet = strlen(net);
+		if (text_columns(cell(v[i]->name, name, sizeof(name))) > wname)
+			wname = text_columns(name);
+		if (text_columns(cell(v[i]->image, image, sizeof(image))) > wimage)
+			wimage = text_columns(image);
+		if (text_columns(net) > wnet)
+			wnet = text_columns(net);
 	}
-	wname = wname > 40 ? 40 : wname;
-	wimage = wimage > 40 ? 40 : wimage;
-	printf("%-*s  %-12s  %-*s  %7s  %10s  %10s  %-*s  %s\n", wname, "NAME", "ID", wimage, "IMAGE", "PID", "NETNS",
-	       "MNTNS", wnet, "NETWORK", "STATE");
+	text_print_padded(stdout, "NAME", wname);
+	printf("  %-12s  ", "ID");
+	text_print_padded(stdout, "IMAGE", wimage);
+	printf("  %7s  %10s  %10s  ", "PID", "NETNS", "MNTNS");
+	text_print_padded(stdout, "NETWORK", wnet);
+	printf("  STATE\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct container *c = v[i];
-		char pid[16] = "-", netns[24] = "-", mntns[24] = "-";
+		char pid[16] = "-", netns[24] = "-", mntns[24] = "-", id[16];
 
 		if (c->pid > 0 && c->state != CONTAINER_STOPPED)
 			snprintf(pid, sizeof(pid), "%d", (int)c->pid);
@@ -109,9 +120,13 @@ static void print_table(const struct containers *reg, const struct container **v
 		if (c->mntns)
 			snprintf(mntns, sizeof(mntns), "%llu", (unsigned long long)c->mntns);
 		format_network(reg, c, net, sizeof(net));
-		printf("%-*.*s  %.12s  %-*.*s  %7s  %10s  %10s  %-*s  %s\n", wname, wname, c->name ? c->name : "-",
-		       c->id, wimage, wimage, c->image ? c->image : "-", pid, netns, mntns, wnet, net,
-		       container_state_to_string(c->state));
+		text_print_padded(stdout, cell(c->name, name, sizeof(name)), wname);
+		escape_strn(id, sizeof(id), c->id, 12);
+		printf("  %-12s  ", id);
+		text_print_padded(stdout, cell(c->image, image, sizeof(image)), wimage);
+		printf("  %7s  %10s  %10s  ", pid, netns, mntns);
+		text_print_padded(stdout, net, wnet);
+		printf("  %s\n", container_state_to_string(c->state));
 	}
 }
 

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "common/escape.h"
+
 static int max_level = LOG_INFO;
 static bool to_syslog;
 
@@ -24,23 +26,24 @@ void log_open_syslog(const char *ident)
 	to_syslog = true;
 }
 
+/* A message often carries names from outside (a container's, a Docker error): it is escaped as a
+ * whole, so no field of it can put a control byte on a terminal or a second line in a log. */
 void log_msg(int level, const char *fmt, ...)
 {
 	int saved_errno = errno;
+	char msg[ESCAPE_MAX], shown[2 * ESCAPE_MAX];
 	va_list ap;
 
 	if (level > max_level)
 		return;
 	va_start(ap, fmt);
-	if (to_syslog) {
-		errno = saved_errno;
-		vsyslog(level, fmt, ap);
-	} else {
-		fputs("ctopo: ", stderr);
-		errno = saved_errno;
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
+	errno = saved_errno;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	escape_strn(shown, sizeof(shown), msg, sizeof(msg));
+	if (to_syslog)
+		syslog(level, "%s", shown);
+	else
+		fprintf(stderr, "ctopo: %s\n", shown);
 	errno = saved_errno;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/escape.h"
 #include "common/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -502,14 +503,16 @@ struct hook_run {
 static void report(struct hook_run *run, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void report(struct hook_run *run, int level, const char *fmt, ...)
 {
-	char msg[1024];
+	char raw[1024], msg[2 * ESCAPE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* the id and what the message quotes come from the runtime's stdin */
+	escape_strn(msg, sizeof(msg), raw, sizeof(raw));
 	if (run->id)
-		fprintf(stderr, "ctopo-oci-hook: %s: %s\n", run->id, msg);
+		fprintf(stderr, "ctopo-oci-hook: %s: %s\n", ESCAPED(run->id), msg);
 	else
 		fprintf(stderr, "ctopo-oci-hook: %s\n", msg);
 	if (run->opts->syslog) {
@@ -520,7 +523,7 @@ static void report(struct hook_run *run, int level, const char *fmt, ...)
 			openlog("ctopo-oci-hook", LOG_PID, LOG_DAEMON);
 			syslog_open = true;
 		}
-		syslog(level, "%s%s%s", run->id ? run->id : "", run->id ? ": " : "", msg);
+		syslog(level, "%s%s%s", run->id ? ESCAPED(run->id) : "", run->id ? ": " : "", msg);
 	}
 }
 

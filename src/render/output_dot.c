@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Graphviz DOT: one cluster per network namespace labelled with its containers, process nodes
  * "name (pid)", pseudo nodes outside every cluster, edges labelled with the server port. */
+#include "common/escape.h"
 #include "render/output.h"
 
-/* A DOT double-quoted string: quotes and backslashes escaped, control bytes dropped. */
+/* A DOT double-quoted string of text ctopo composed from escaped names: quotes and backslashes
+ * escaped (so a name's \x1b shows as such), and its own newlines made DOT's line breaks. */
 static void dot_string(FILE *out, const char *s)
 {
 	fputc('"', out);
@@ -22,19 +24,20 @@ static void dot_string(FILE *out, const char *s)
 
 static void dot_node(FILE *out, const struct graph_node *n, const char *indent)
 {
-	char label[320], text[160];
+	char label[2 * ESCAPE_MAX], text[160];
 
 	graph_node_label(n, text, sizeof(text));
 	fputs(indent, out);
 	dot_string(out, n->id);
 	if (n->kind == GRAPH_NODE_PROCESS) {
-		snprintf(label, sizeof(label), "%s\n%s", text, n->container ? n->container->name : "host");
+		snprintf(label, sizeof(label), "%s\n%s", ESCAPED(text),
+			 n->container ? ESCAPED(n->container->name) : "host");
 		fputs(" [label=", out);
 		dot_string(out, label);
 		fputs(n->container ? ", style=\"rounded,filled\", fillcolor=\"#dbe9f6\"];\n" : "];\n", out);
 	} else {
 		fputs(" [label=", out);
-		dot_string(out, text);
+		dot_string(out, ESCAPED(text));
 		fputs(n->kind == GRAPH_NODE_UNKNOWN_LOCAL ? ", shape=ellipse, style=dashed];\n"
 							  : ", shape=ellipse, style=filled, fillcolor=\"#eeeeee\"];\n",
 		      out);
@@ -52,13 +55,13 @@ void output_graph_dot(FILE *out, const struct report *r, const struct graph *g)
 	      out);
 	for (size_t i = 0; i < g->n_namespaces; i++) {
 		const struct graph_namespace *ns = &g->namespaces[i];
-		char label[1024];
+		char label[4 * ESCAPE_MAX];
 		int len;
 
 		len = snprintf(label, sizeof(label), "netns %u%s", ns->inode, ns->is_host ? " (host)" : "");
 		for (size_t j = 0; j < ns->n_containers && len > 0 && (size_t)len < sizeof(label); j++)
 			len += snprintf(label + len, sizeof(label) - len, "%s%s", j ? ", " : "\n",
-					ns->containers[j]->name);
+					ESCAPED(ns->containers[j]->name));
 		fprintf(out, "  subgraph \"cluster_%u\" {\n    label=", ns->inode);
 		dot_string(out, label);
 		fputs(";\n    style=rounded;\n", out);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/addr.h"
+#include "common/escape.h"
 #include "common/jsonw.h"
 #include "render/render.h"
 
@@ -136,14 +137,14 @@ static void sharing(const struct ps_view *v, const struct report_container *c, c
 		if (o == c || !report_container_runs_in_netns(c, c->netns) ||
 		    !report_container_runs_in_netns(o, c->netns))
 			continue;
-		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "", o->name);
+		used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "", ESCAPED(o->name));
 	}
 }
 
 static void format_process(const struct report_conn *c, char *buf, size_t len)
 {
 	if (c->pid)
-		snprintf(buf, len, "%s (%u)", c->comm, c->pid);
+		snprintf(buf, len, "%s (%u)", ESCAPED_ARRAY(c->comm), c->pid);
 	else
 		snprintf(buf, len, "?");
 }
@@ -151,13 +152,13 @@ static void format_process(const struct report_conn *c, char *buf, size_t len)
 static void format_peer(const struct ps_view *v, size_t i, char *buf, size_t len)
 {
 	const struct conn_match *m = &v->match[i];
-	char process[REPORT_COMM_LEN + 16];
+	char process[4 * REPORT_COMM_LEN + 16];
 
 	switch (m->kind) {
 	case MATCH_PEER:
 	case MATCH_LISTENER:
 		format_process(&v->r->conns[m->peer], process, sizeof(process));
-		snprintf(buf, len, "%s: %s", v->owner[m->peer] ? v->owner[m->peer]->name : "host", process);
+		snprintf(buf, len, "%s: %s", v->owner[m->peer] ? ESCAPED(v->owner[m->peer]->name) : "host", process);
 		break;
 	case MATCH_INTERNET:
 		snprintf(buf, len, "The Internet");
@@ -215,15 +216,17 @@ static const char *const col_names[N_COLS] = { "PROCESS", "DIR",   "LOCAL", "REM
 					       "PEER",    "STATE", "AGE",   "BYTES(out/in)" };
 
 struct row {
-	char col[N_COLS][200];
+	char col[N_COLS][512]; /* names in it are escaped: as wide as a terminal shows them */
 };
 
 /* One line of aligned cells; the last one is not padded. */
 static void print_cells(FILE *out, const char *const *cells, const size_t *width)
 {
 	fputs("  ", out);
-	for (int k = 0; k < N_COLS - 1; k++)
-		fprintf(out, "%-*s  ", (int)width[k], cells[k]);
+	for (int k = 0; k < N_COLS - 1; k++) {
+		text_print_padded(out, cells[k], width[k]);
+		fputs("  ", out);
+	}
 	fprintf(out, "%s\n", cells[N_COLS - 1]);
 }
 
@@ -288,20 +291,21 @@ int output_ps_table(FILE *out, const struct report *r, const struct ps_options *
 			continue;
 		make_row(&v, i, &row);
 		for (int k = 0; k < N_COLS; k++)
-			if (strlen(row.col[k]) > width[k])
-				width[k] = strlen(row.col[k]);
+			if (text_columns(row.col[k]) > width[k])
+				width[k] = text_columns(row.col[k]);
 	}
 	for (size_t i = 0; i < r->n_containers; i++) {
 		const struct report_container *c = v.order[i];
-		char id[REPORT_ID_LEN], shared[512];
+		char id[REPORT_ID_LEN], shared[2048];
 
 		if (!v.shown[i])
 			continue;
 		groups++;
 		short_id(c->id, o->no_trunc, id, sizeof(id));
 		sharing(&v, c, shared, sizeof(shared));
-		fprintf(out, "%s  %s  %s  netns %u%s%s%s\n", c->name, id, c->image[0] ? c->image : "-", c->netns,
-			shared[0] ? " shared with " : "", shared, c->running ? "" : "  (stopped)");
+		fprintf(out, "%s  %s  %s  netns %u%s%s%s\n", ESCAPED(c->name), ESCAPED(id),
+			c->image[0] ? ESCAPED(c->image) : "-", c->netns, shared[0] ? " shared with " : "", shared,
+			c->running ? "" : "  (stopped)");
 		print_rows(out, &v, c, width);
 	}
 	if (v.host_shown) {

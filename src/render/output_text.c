@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/escape.h"
 #include "render/output.h"
 
 int output_format_parse(const char *s, enum output_format *ret)
@@ -39,10 +40,10 @@ static void print_peer(FILE *out, const struct graph *g, size_t node, uint32_t f
 	char label[160];
 
 	graph_node_label(n, label, sizeof(label));
-	fputs(label, out);
+	fputs(ESCAPED(label), out);
 	if (n->kind != GRAPH_NODE_PROCESS)
 		return;
-	fprintf(out, " [%s]", n->container ? n->container->name : "host");
+	fprintf(out, " [%s]", n->container ? ESCAPED(n->container->name) : "host");
 	if (n->netns != from_netns)
 		fprintf(out, " in netns %u", n->netns);
 }
@@ -72,7 +73,7 @@ void output_graph_text(FILE *out, const struct report *r, const struct graph *g)
 
 		fprintf(out, "netns %u%s", ns->inode, ns->is_host ? " (host)" : "");
 		for (size_t j = 0; j < ns->n_containers; j++)
-			fprintf(out, "%s%s", j ? ", " : ": ", ns->containers[j]->name);
+			fprintf(out, "%s%s", j ? ", " : ": ", ESCAPED(ns->containers[j]->name));
 		fputc('\n', out);
 		for (size_t k = 0; k < g->n_nodes; k++) {
 			const struct graph_node *n = &g->nodes[k];
@@ -81,8 +82,8 @@ void output_graph_text(FILE *out, const struct report *r, const struct graph *g)
 			if (n->kind != GRAPH_NODE_PROCESS || n->netns != ns->inode)
 				continue;
 			graph_node_label(n, label, sizeof(label));
-			fprintf(out, "  %s [%s]%s\n", label, n->container ? n->container->name : "host",
-				n->listening ? " listening" : "");
+			fprintf(out, "  %s [%s]%s\n", ESCAPED(label),
+				n->container ? ESCAPED(n->container->name) : "host", n->listening ? " listening" : "");
 			for (size_t e = 0; e < g->n_edges; e++) {
 				if (g->edges[e].from != k)
 					continue;

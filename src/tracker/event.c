@@ -8,6 +8,7 @@
 
 #include "common/addr.h"
 #include "common/clock.h"
+#include "common/escape.h"
 #include "common/jsonw.h"
 
 int event_decode(const void *data, size_t size, struct ctopo_event *ret)
@@ -121,8 +122,9 @@ void event_print_table_row(FILE *out, const struct ctopo_event *ev, double wall_
 	else if (ev->type == CTOPO_EV_CONNECT_FAILED)
 		snprintf(detail, sizeof(detail), "%s after %.3fms", ev->error ? error_name(ev->error) : "failed",
 			 ev->duration_ns / 1e6);
-	fprintf(out, "%-12s %-14s %7u %-16s %10u %10u %-24s %-24s %s\n", clock, event_type_name(ev->type), ev->pid,
-		ev->pid ? ev->comm : "?", ev->netns, ev->mntns, local, remote, detail);
+	fprintf(out, "%-12s %-14s %7u ", clock, event_type_name(ev->type), ev->pid);
+	text_print_padded(out, ev->pid ? ESCAPED_ARRAY(ev->comm) : "?", 16);
+	fprintf(out, " %10u %10u %-24s %-24s %s\n", ev->netns, ev->mntns, local, remote, detail);
 }
 
 void event_print_json(FILE *out, const struct ctopo_event *ev, double wall_ts)
