@@ -247,6 +247,7 @@ static void print_report(const struct conns_options *o, const struct conn_report
 		jsonw_kv_bool(&w, "nat", x->nat != NULL);
 		jsonw_kv_u64(&w, "nat_flows", ns.flows);
 		jsonw_kv_u64(&w, "nat_resyncs", ns.resyncs);
+		jsonw_kv_u64(&w, "nat_rejected", ns.rejected);
 		jsonw_object_end(&w);
 		jsonw_object_end(&w);
 		fputc('\n', stdout);

@@ -220,6 +220,8 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "report_connections", d->last_report_conns);
 	jsonw_kv_u64(&w, "conntrack_flows", ns.flows);
 	jsonw_kv_u64(&w, "conntrack_resyncs", ns.resyncs);
+	jsonw_kv_u64(&w, "conntrack_rejected", ns.rejected);
+	jsonw_kv_u64(&w, "conntrack_unexpected", ns.unexpected);
 	jsonw_kv_u64(&w, "containers", containers_count(d->containers));
 	jsonw_kv_string(&w, "docker",
 			!d->docker                                               ? "disabled"

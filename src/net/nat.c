@@ -20,6 +20,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/netlink_check.h"
+#include "common/netlink_recv.h"
 #include "common/netns.h"
 #include "common/util.h"
 
@@ -255,6 +256,7 @@ struct apply_ctx {
 	uint32_t netns;
 	int err;
 	unsigned messages;
+	unsigned unexpected;
 };
 
 static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
@@ -267,10 +269,11 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 	uint32_t status = 0;
 	int r = 0;
 
-	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK)
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_CTNETLINK ||
+	    (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE)) {
+		c->unexpected++;
 		return MNL_CB_OK;
-	if (type != IPCTNL_MSG_CT_NEW && type != IPCTNL_MSG_CT_DELETE)
-		return MNL_CB_OK;
+	}
 	c->messages++;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfh))
 		return MNL_CB_OK;
@@ -307,13 +310,14 @@ static int ct_msg_cb(const struct nlmsghdr *nlh, void *data)
 static int apply_run(struct nat *n, uint32_t netns, const void *buf, size_t len, unsigned seq, unsigned portid,
 		     unsigned *messages)
 {
-	struct apply_ctx c = { n, netns, 0, 0 };
+	struct apply_ctx c = { n, netns, 0, 0, 0 };
 	int r;
 
 	if (!nlmsg_buffer_ok(buf, len))
 		return -EBADMSG;
 	errno = 0;
 	r = mnl_cb_run(buf, len, seq, portid, ct_msg_cb, &c);
+	n->stats.unexpected += c.unexpected;
 	if (messages)
 		*messages += c.messages;
 	if (c.err)
@@ -357,9 +361,9 @@ static int ct_dump_filtered(struct nat *n, struct nat_ns *ns, uint32_t status_va
 	if (mnl_socket_sendto(ns->dump, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		len = mnl_socket_recvfrom(ns->dump, n->buf, NAT_RECV_SIZE);
+		len = netlink_recv_kernel(mnl_socket_get_fd(ns->dump), n->buf, NAT_RECV_SIZE, 0, &n->stats.rejected);
 		if (len < 0)
-			return -errno;
+			return (int)len;
 		r = apply_run(n, ns->inode, n->buf, (size_t)len, seq, portid, &messages);
 	} while (r == 1);
 	log_debug("conntrack dump of network namespace %u (status %#x/%#x): %u flows sent", ns->inode, status_val,
@@ -623,16 +627,19 @@ static int process_ns(struct nat *n, struct nat_ns *ns)
 	int fd = mnl_socket_get_fd(ns->events);
 
 	for (;;) {
-		ssize_t len = recv(fd, n->buf, NAT_RECV_SIZE, MSG_DONTWAIT);
+		/* anyone in the namespace can send to this socket: only the kernel is believed */
+		ssize_t len = netlink_recv_kernel(fd, n->buf, NAT_RECV_SIZE, MSG_DONTWAIT, &n->stats.rejected);
 		int r;
 
+		if (len == -EMSGSIZE) {
+			n->stats.unexpected++; /* the kernel's, but longer than any event: skipped */
+			continue;
+		}
 		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
+			if (len == -EAGAIN)
 				return 0;
-			if (errno != ENOBUFS)
-				return -errno;
+			if (len != -ENOBUFS)
+				return (int)len;
 			/* events were dropped: what we hold may be wrong, so start again from a dump */
 			n->stats.resyncs++;
 			log_debug("conntrack events overflowed in network namespace %u: re-reading it", ns->inode);

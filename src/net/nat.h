@@ -4,7 +4,8 @@
  * were actually translated (IPS_SRC_NAT or IPS_DST_NAT). The kernel filters what it can: the
  * dump by status (CTA_STATUS with a mask), the events by protocol (a socket filter the library
  * builds); the rest is filtered here. A full event queue (ENOBUFS) triggers a fresh dump of that
- * namespace, counted as a resync, never a failure (Scope died there: scope#1137). */
+ * namespace, counted as a resync, never a failure (Scope died there: scope#1137). Only the kernel
+ * is believed: whatever another process sends to our sockets is dropped and counted. */
 #ifndef CTOPO_NAT_H
 #define CTOPO_NAT_H
 
@@ -42,9 +43,11 @@ struct nat_options {
 };
 
 struct nat_stats {
-	uint64_t flows;   /* NATed TCP flows known now */
-	uint64_t events;  /* conntrack events read */
-	uint64_t resyncs; /* re-dumps after the event queue overflowed (ENOBUFS) */
+	uint64_t flows;      /* NATed TCP flows known now */
+	uint64_t events;     /* conntrack events read */
+	uint64_t resyncs;    /* re-dumps after the event queue overflowed (ENOBUFS) */
+	uint64_t rejected;   /* datagrams dropped because the kernel did not send them */
+	uint64_t unexpected; /* messages of a type a conntrack socket should not get, skipped */
 	unsigned namespaces;
 	unsigned namespaces_failed;
 };
