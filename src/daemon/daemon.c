@@ -22,6 +22,7 @@
 #include "containers/docker.h"
 #include "containers/hook_records.h"
 #include "daemon/ipc.h"
+#include "daemon/privileges.h"
 #include "daemon/report_build.h"
 #include "net/nat.h"
 #include "net/netinfo.h"
@@ -272,6 +273,22 @@ static void make_parent_dir(const char *path)
 		log_debug("cannot create %s: %m", dir);
 }
 
+/* BPF is loaded and attached, the sockets are open: from here on the loop needs only what
+ * daemon/privileges.h lists. */
+static int drop_privileges(void)
+{
+	struct privileges p;
+	char kept[256];
+	int r = privileges_drop(DAEMON_KEPT_CAPABILITIES, &p);
+
+	if (r < 0)
+		return log_error_errno(r, "cannot drop capabilities: %m");
+	privileges_format(p.effective, kept, sizeof(kept));
+	log_info("capabilities kept: %s%s", kept,
+		 p.bounding_dropped ? "" : " (bounding set left as given: no CAP_SETPCAP)");
+	return 0;
+}
+
 static void daemon_teardown(struct daemon *d)
 {
 	ipc_server_free(d->ipc);
@@ -349,6 +366,9 @@ int daemon_run(const struct daemon_options *o)
 		log_warning("continuing without NAT events (cannot add them to the loop)");
 
 	r = loop_add_timer(d.loop, o->interval_ms, on_interval, &d);
+	if (r < 0)
+		goto out;
+	r = drop_privileges();
 	if (r < 0)
 		goto out;
 	make_report(&d, NULL);

@@ -201,8 +201,10 @@ image_built=1
 "$CTOPO_SRC/docker/build-image.sh" -B "$CTOPO_BUILD" -t "$image" >"$work/build-image.log" 2>&1 ||
 	fail "build-image.sh failed: $(cat "$work/build-image.log")"
 mkdir -p "$work/sidecar-run"
-docker run -d --name "$sidecar" --pid host --network host \
-	--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE --security-opt seccomp=unconfined \
+# what docker/compose.yaml grants, exactly
+docker run -d --name "$sidecar" --pid host --network host --cap-drop ALL \
+	--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH \
+	--security-opt seccomp=unconfined --security-opt no-new-privileges:true --read-only \
 	-v "$docker_sock:/var/run/docker.sock" -v /sys/kernel/btf:/sys/kernel/btf:ro \
 	-v /sys/kernel/tracing:/sys/kernel/tracing -v "$work/sidecar-run:/run/ctopo" \
 	-v "$CTOPO_STATE_DIR:/run/ctopo/containers" "$image" daemon --interval 1 >/dev/null
