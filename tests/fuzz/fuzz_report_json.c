@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The report the daemon sends to `ctopo ps` and `ctopo graph` (a peer may be broken or
  * hostile). What parses is rendered like the clients render it, so the renderer and every
- * output see arbitrary reports too, and must come back the same through JSON. */
+ * output see arbitrary reports too, and must come back the same through JSON; the text and DOT
+ * outputs must hold no control byte but their line ends, whatever the names (issue 17). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,16 +26,55 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return devnull ? 0 : -1;
 }
 
+/* What a terminal would get: no control byte but newlines, no DEL. Frees text. */
+static void check_terminal_safe(const char *what, char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c < 0x20 && c != '\n') || c == 0x7f) {
+			fprintf(stderr, "%s printed control byte %#x at %zu:\n%s\n", what, c, i, text);
+			abort();
+		}
+	}
+	free(text);
+}
+
 static void render_all(const struct report *r, const struct render_filter *filter)
 {
 	struct graph *g;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
 
 	if (render_graph(r, filter, &g) < 0)
 		return;
-	output_graph_text(devnull, r, g);
+	out = open_memstream(&text, &len);
+	if (out) {
+		output_graph_text(out, r, g);
+		output_graph_dot(out, r, g);
+		if (fclose(out) == 0)
+			check_terminal_safe("graph text/DOT", text, len);
+		else
+			free(text);
+	}
 	output_graph_json(devnull, r, g);
-	output_graph_dot(devnull, r, g);
 	graph_free(g);
+}
+
+static void ps_table(const struct report *r, const struct ps_options *o)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!out)
+		return;
+	(void)output_ps_table(out, r, o);
+	if (fclose(out) == 0)
+		check_terminal_safe("ps", text, len);
+	else
+		free(text);
 }
 
 static void round_trip(const struct report *r)
@@ -74,9 +114,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ps_options one = { .container = r->containers[0].name };
 
 		render_all(r, &(struct render_filter){ .container = r->containers[0].name });
-		(void)output_ps_table(devnull, r, &one);
+		ps_table(r, &one);
 	}
-	(void)output_ps_table(devnull, r, &(struct ps_options){ 0 });
+	ps_table(r, &(struct ps_options){ 0 });
 	(void)output_ps_json(devnull, r, &all);
 	round_trip(r);
 	report_free(r);
