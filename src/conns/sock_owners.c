@@ -97,21 +97,26 @@ void sock_owners_free(struct sock_owners *o)
 	free(o);
 }
 
+/* The kernel ends the name with one newline; the name itself may hold newlines (a process
+ * chooses it), so only that last one goes. */
 static void read_comm(int pid_dirfd, char comm[16])
 {
 	_cleanup_close_ int fd = openat(pid_dirfd, "comm", O_RDONLY | O_CLOEXEC);
+	char buf[17];
 	ssize_t n;
 
 	comm[0] = '\0';
 	if (fd < 0)
 		return;
-	n = read(fd, comm, 15);
-	if (n <= 0) {
-		comm[0] = '\0';
+	n = read(fd, buf, 16);
+	if (n <= 0)
 		return;
-	}
+	if (buf[n - 1] == '\n')
+		n--;
+	if (n > 15)
+		n = 15;
+	memcpy(comm, buf, (size_t)n);
 	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
 }
 
 static uint32_t read_ns_inode(int pid_dirfd, const char *rel)
