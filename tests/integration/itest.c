@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -108,6 +109,21 @@ int itest_veth_link(const char *ns_a, const char *if_a, const char *v4_a, const 
 	return 0;
 }
 
+int itest_loopback_dnat(const char *ns, const char *out_if, uint16_t published, const char *to_addr, uint16_t to_port)
+{
+	int r = itest_sh("ip netns exec %s sysctl -qw net.ipv4.conf.all.route_localnet=1", ns);
+
+	if (!r)
+		r = itest_sh(
+			"ip netns exec %s iptables -t nat -A OUTPUT -d 127.0.0.1 -p tcp --dport %u -j DNAT "
+			"--to-destination %s:%u",
+			ns, published, to_addr, to_port);
+	if (!r)
+		r = itest_sh("ip netns exec %s iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -o %s -j MASQUERADE", ns,
+			     out_if);
+	return r;
+}
+
 void itest_sockaddr(int family, const char *addr, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -147,4 +163,69 @@ int itest_wait(pid_t pid)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void tcp_server_main(const char *ns, const char *addr, uint16_t port, int ready_fd, int hold_fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, lfd;
+	char ok = 1;
+
+	/* another holder's pipe kept open here would keep that holder from ever seeing its end */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != ready_fd && fd != hold_fd)
+			close(fd);
+	itest_sockaddr(AF_INET, addr, port, &ss, &len);
+	if (itest_netns_enter(ns) < 0)
+		_exit(10);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 1024) < 0)
+		_exit(11);
+	if (write(ready_fd, &ok, 1) != 1)
+		_exit(12);
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = hold_fd, .events = POLLIN } };
+
+		if (poll(pfd, 2, -1) < 0)
+			_exit(13);
+		if (pfd[1].revents)
+			_exit(0);
+		if (pfd[0].revents)
+			accept(lfd, NULL, NULL); /* kept open until we exit */
+	}
+}
+
+pid_t itest_tcp_server(const char *ns, const char *addr, uint16_t port, int *ret_hold_fd)
+{
+	int ready[2], hold[2];
+	pid_t pid;
+	char ok;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		tcp_server_main(ns, addr, port, ready[1], hold[0]);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (pid < 0 || read(ready[0], &ok, 1) != 1) {
+		close(hold[1]);
+		if (pid > 0)
+			itest_wait(pid);
+		pid = -1;
+	} else {
+		*ret_hold_fd = hold[1];
+	}
+	close(ready[0]);
+	return pid;
 }

@@ -56,33 +56,6 @@ static uint16_t nat_port, plain_port; /* the client's local ports */
 
 /* ---------------------------------------------------------------- peers */
 
-static void server_main(int report_fd, int hold_fd)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(SERVER_PORT) };
-	uint16_t ready[2] = { 0, 0 };
-	int one = 1, lfd;
-
-	if (itest_netns_enter(NS_SERVER) < 0)
-		_exit(10);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	inet_pton(AF_INET, SERVER_V4, &sin.sin_addr);
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 16) < 0)
-		_exit(11);
-	if (write(report_fd, ready, sizeof(ready)) != sizeof(ready))
-		_exit(12);
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = hold_fd, .events = POLLIN } };
-
-		if (poll(pfd, 2, -1) < 0)
-			_exit(13);
-		if (pfd[1].revents)
-			_exit(0);
-		if (pfd[0].revents)
-			accept(lfd, NULL, NULL); /* kept open until we exit */
-	}
-}
-
 static int connect_to(const char *addr, uint16_t port, uint16_t *ret_local_port)
 {
 	struct sockaddr_storage ss, me;
@@ -114,7 +87,7 @@ static void client_main(int report_fd, int hold_fd)
 	_exit(0);
 }
 
-static pid_t start_peer(void (*fn)(int, int), int *ret_hold_fd, uint16_t ports[2])
+static pid_t start_client(int *ret_hold_fd, uint16_t ports[2])
 {
 	int report[2], hold[2];
 	pid_t pid;
@@ -125,8 +98,7 @@ static pid_t start_peer(void (*fn)(int, int), int *ret_hold_fd, uint16_t ports[2
 	if (pid == 0) {
 		close(report[0]);
 		close(hold[1]);
-		fn(report[1], hold[0]);
-		_exit(0);
+		client_main(report[1], hold[0]);
 	}
 	close(report[1]);
 	close(hold[0]);
@@ -473,16 +445,10 @@ static int setup(void **state)
 		return -1;
 	if (itest_veth_link(NS_SERVER, "c17h0", SERVER_V4, "fd17:1::1", NS_CLIENT, "c17h1", CLIENT_V4, "fd17:1::2") < 0)
 		return -1;
-	/* RECIPES.md "Loopback DNAT inside a namespace" */
-	if (itest_sh("ip netns exec %s sysctl -qw net.ipv4.conf.all.route_localnet=1", NS_CLIENT) ||
-	    itest_sh("ip netns exec %s iptables -t nat -A OUTPUT -d 127.0.0.1 -p tcp --dport %d -j DNAT "
-		     "--to-destination %s:%d",
-		     NS_CLIENT, PUBLISHED_PORT, SERVER_V4, SERVER_PORT) ||
-	    itest_sh("ip netns exec %s iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -o c17h1 -j MASQUERADE",
-		     NS_CLIENT))
+	if (itest_loopback_dnat(NS_CLIENT, "c17h1", PUBLISHED_PORT, SERVER_V4, SERVER_PORT))
 		return -1;
-	server_pid = start_peer(server_main, &server_hold_fd, ports);
-	client_pid = start_peer(client_main, &client_hold_fd, ports);
+	server_pid = itest_tcp_server(NS_SERVER, SERVER_V4, SERVER_PORT, &server_hold_fd);
+	client_pid = server_pid > 0 ? start_client(&client_hold_fd, ports) : -1;
 	if (server_pid <= 0 || client_pid <= 0)
 		return -1;
 	nat_port = ports[0];

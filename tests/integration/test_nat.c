@@ -53,34 +53,6 @@ static void close_other_fds(int keep1, int keep2)
 			close(fd);
 }
 
-/* Accept everything and keep it open until released. */
-static void server_main(int report_fd, int hold_fd)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(SERVER_PORT) };
-	int one = 1, lfd;
-	uint16_t p = 0;
-
-	if (itest_netns_enter(NS_SERVER) < 0)
-		_exit(10);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	inet_pton(AF_INET, SERVER_V4, &sin.sin_addr);
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(lfd, 1024) < 0)
-		_exit(11);
-	if (write(report_fd, &p, sizeof(p)) != sizeof(p))
-		_exit(12);
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = hold_fd, .events = POLLIN } };
-
-		if (poll(pfd, 2, -1) < 0)
-			_exit(13);
-		if (pfd[1].revents)
-			_exit(0);
-		if (pfd[0].revents)
-			accept(lfd, NULL, NULL); /* kept open until we exit */
-	}
-}
-
 static int connect_published(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PUBLISHED_PORT) };
@@ -331,15 +303,10 @@ static int setup(void **state)
 	if (itest_veth_link(NS_SERVER, "c3nat0", SERVER_V4, "fd03:1::1", NS_CLIENT, "c3nat1", CLIENT_V4, "fd03:1::2") <
 	    0)
 		return -1;
-	/* RECIPES.md "Loopback DNAT inside a namespace" */
-	if (itest_sh("ip netns exec %s sysctl -qw net.ipv4.conf.all.route_localnet=1", NS_CLIENT) ||
-	    itest_sh("ip netns exec %s iptables -t nat -A OUTPUT -d 127.0.0.1 -p tcp --dport %d -j DNAT "
-		     "--to-destination %s:%d",
-		     NS_CLIENT, PUBLISHED_PORT, SERVER_V4, SERVER_PORT) ||
-	    itest_sh("ip netns exec %s iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -o c3nat1 -j MASQUERADE",
-		     NS_CLIENT))
+	if (itest_loopback_dnat(NS_CLIENT, "c3nat1", PUBLISHED_PORT, SERVER_V4, SERVER_PORT))
 		return -1;
-	if (start_holder(&server, server_main) < 0 || start_holder(&client, client_main) < 0)
+	server.pid = itest_tcp_server(NS_SERVER, SERVER_V4, SERVER_PORT, &server.hold_fd);
+	if (server.pid < 0 || start_holder(&client, client_main) < 0)
 		return -1;
 	return 0;
 }
