@@ -182,6 +182,16 @@ int on_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		return 0;
 
 	info = bpf_map_lookup_elem(&socks, &skaddr);
+	if (type == CTOPO_EV_CLOSE && oldstate == TCP_SYN_RECV && (!info || !info->pid)) {
+		/* A listener's child that dies in SYN_RECV before anyone accepted it never was a
+		 * connection of its own: typically the loser of two CPUs completing the same handshake
+		 * at once (the final ACK and the first data segment; inet_ehash_nolisten() closes the
+		 * duplicate in softirq while the winner goes on to accept()), or a Fast Open child
+		 * reset before accept(). The winner reports the connection; this one would be a stray
+		 * pid-0 close on the same tuple. */
+		bpf_map_delete_elem(&socks, &skaddr);
+		return 0;
+	}
 	if (!info && type != CTOPO_EV_CLOSE)
 		stat_inc(CTOPO_STAT_SOCK_UNTRACKED);
 
