@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -154,6 +155,18 @@ int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *u
 
 	if (!have_bpf_privileges())
 		return explain_load_error(-EPERM, NULL);
+
+	/* First what no option can fix: without ring buffers (Linux < 5.8) the load would fail
+	 * with an EINVAL that reads like a BTF mismatch. A probe that errors (not 0) decides nothing. */
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0) {
+		struct utsname u;
+
+		return log_error_errno(
+			-EOPNOTSUPP,
+			"this kernel (Linux %s) has no BPF ring buffer, which the tracker needs: it takes "
+			"Linux 5.8 or newer; upgrade the kernel, or use --no-ebpf where offered",
+			uname(&u) == 0 ? u.release : "?");
+	}
 
 	if (opts->btf_path) {
 		if (!path_exists(opts->btf_path))
