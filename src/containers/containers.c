@@ -15,6 +15,7 @@
 #include "common/hash.h"
 #include "common/util.h"
 #include "containers/cgroup.h"
+#include "containers/cgroup_ids.h"
 
 /* A record is handed out as its container (the first member). The id and mntns indexes are
  * chained hashes: mntns is the tracker's key for every connection, so it must not cost a scan. */
@@ -33,6 +34,7 @@ struct containers {
 	size_t n_buckets; /* a power of two */
 	uint64_t retention_ns;
 	uint64_t next_seq;
+	struct cgroup_ids *cgroups; /* learnt at cgroup_mkdir */
 };
 
 #define INITIAL_BUCKETS 64
@@ -107,6 +109,7 @@ void container_done(struct container *c)
 	free(c->cgroup_path);
 	free(c->network_mode);
 	free(c->addresses);
+	free(c->ports);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -119,7 +122,7 @@ int containers_new(uint64_t retention_ns, struct containers **ret)
 	reg->n_buckets = INITIAL_BUCKETS;
 	reg->by_id = calloc(reg->n_buckets, sizeof(*reg->by_id));
 	reg->by_mntns = calloc(reg->n_buckets, sizeof(*reg->by_mntns));
-	if (!reg->by_id || !reg->by_mntns) {
+	if (!reg->by_id || !reg->by_mntns || cgroup_ids_new(&reg->cgroups) < 0) {
 		containers_free(reg);
 		return -ENOMEM;
 	}
@@ -139,6 +142,7 @@ void containers_free(struct containers *reg)
 	free(reg->v);
 	free(reg->by_id);
 	free(reg->by_mntns);
+	cgroup_ids_free(reg->cgroups);
 	free(reg);
 }
 
@@ -299,6 +303,22 @@ static int replace_addresses(struct container *dst, const struct container *src)
 	return 0;
 }
 
+static int replace_ports(struct container *dst, const struct container *src)
+{
+	struct container_port *p;
+
+	if (src->n_ports == 0)
+		return 0;
+	p = malloc(src->n_ports * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, src->ports, src->n_ports * sizeof(*p));
+	free(dst->ports);
+	dst->ports = p;
+	dst->n_ports = src->n_ports;
+	return 0;
+}
+
 /* Merge info into the record: what info has replaces, what it leaves empty stays. */
 static int merge_into(struct containers *reg, struct record *r, const struct container *info, bool is_new)
 {
@@ -308,7 +328,7 @@ static int merge_into(struct containers *reg, struct record *r, const struct con
 	if ((ret = replace_string(&c->name, info->name)) < 0 || (ret = replace_string(&c->image, info->image)) < 0 ||
 	    (ret = replace_string(&c->hostname, info->hostname)) < 0 ||
 	    (ret = replace_string(&c->cgroup_path, info->cgroup_path)) < 0 || (ret = replace_labels(c, info)) < 0 ||
-	    (ret = replace_addresses(c, info)) < 0)
+	    (ret = replace_addresses(c, info)) < 0 || (ret = replace_ports(c, info)) < 0)
 		return ret;
 	if (info->network_mode) {
 		if ((ret = replace_string(&c->network_mode, info->network_mode)) < 0)
@@ -410,6 +430,11 @@ int containers_rename(struct containers *reg, const char *id, const char *name)
 	return replace_string(&r->c.name, name);
 }
 
+static bool has_record(const char *container_id, void *userdata)
+{
+	return find_record(userdata, container_id) != NULL;
+}
+
 size_t containers_expire(struct containers *reg, uint64_t now_ns)
 {
 	size_t kept = 0, removed = 0;
@@ -428,7 +453,21 @@ size_t containers_expire(struct containers *reg, uint64_t now_ns)
 		reg->v[kept++] = r;
 	}
 	reg->n = kept;
+	/* a learnt cgroup lives as long as its container's record, or the retention without one */
+	if (now_ns > reg->retention_ns)
+		cgroup_ids_expire(reg->cgroups, now_ns - reg->retention_ns, has_record, reg);
 	return removed;
+}
+
+int containers_learn_cgroup(struct containers *reg, uint64_t cgroup_id, const char *path, bool truncated,
+			    uint64_t now_ns)
+{
+	return cgroup_ids_learn(reg->cgroups, cgroup_id, path, truncated, now_ns);
+}
+
+size_t containers_cgroups_learnt(const struct containers *reg)
+{
+	return cgroup_ids_count(reg->cgroups);
 }
 
 const struct container *containers_find_by_id(const struct containers *reg, const char *id)
@@ -452,10 +491,11 @@ const struct container *containers_find_by_mntns(const struct containers *reg, u
 
 const struct container *containers_find_by_cgroup_id(const struct containers *reg, uint64_t cgroup_id)
 {
-	struct record *best = NULL;
+	const char *learnt = cgroup_ids_lookup(reg->cgroups, cgroup_id);
+	struct record *best = learnt ? find_record(reg, learnt) : NULL;
 
-	if (!cgroup_id)
-		return NULL;
+	if (best || !cgroup_id)
+		return best ? &best->c : NULL;
 	for (size_t i = 0; i < reg->n; i++)
 		if (reg->v[i]->c.cgroup_id == cgroup_id && better_candidate(reg->v[i], best))
 			best = reg->v[i];

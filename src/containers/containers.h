@@ -40,6 +40,14 @@ struct container_address {
 	uint8_t bytes[16];
 };
 
+/* A TCP port published on the host (`-p [IP:]HOST_PORT:PORT`). */
+struct container_port {
+	uint16_t family; /* of host_addr: AF_INET or AF_INET6; the unspecified address: every one */
+	uint8_t host_addr[16];
+	uint16_t host_port;
+	uint16_t container_port;
+};
+
 struct container {
 	char id[CONTAINER_ID_MAX + 1];
 	char *name;
@@ -60,6 +68,8 @@ struct container {
 	char shares_netns_with[CONTAINER_ID_MAX + 1]; /* the id of a "container:<id>" mode; "" otherwise */
 	struct container_address *addresses;
 	size_t n_addresses;
+	struct container_port *ports;
+	size_t n_ports;
 };
 
 struct containers;
@@ -89,7 +99,18 @@ const struct container *containers_get(const struct containers *reg, size_t inde
 
 const struct container *containers_find_by_id(const struct containers *reg, const char *id);
 const struct container *containers_find_by_mntns(const struct containers *reg, uint64_t mntns);
+/* The container a cgroup v2 id belongs to: learnt when the cgroup was made (containers_learn_cgroup),
+ * else the record that has it. Exact: cgroup ids are never reused. */
 const struct container *containers_find_by_cgroup_id(const struct containers *reg, uint64_t cgroup_id);
+
+/* Remember the container id the path of cgroup cgroup_id names (tracker/cgroup_watch.h): a
+ * container that lived 100 ms is then found by its cgroup id once its runtime has named it
+ * (Docker's events, a hook record), and after it is gone. Kept as long as the container's record,
+ * or the retention when no record comes. 1 when the path names a container, 0 when not, -ENOSPC,
+ * -ENOMEM. */
+int containers_learn_cgroup(struct containers *reg, uint64_t cgroup_id, const char *path, bool truncated,
+			    uint64_t now_ns);
+size_t containers_cgroups_learnt(const struct containers *reg);
 /* The container a live process runs in: its cgroup names the container (see cgroup.h), else its
  * mount namespace is one a container has (`docker exec`, a process that changed cgroup). */
 const struct container *containers_find_by_pid(const struct containers *reg, pid_t pid);
