@@ -250,9 +250,9 @@ static int start_listing(struct docker_client *c)
 
 static int start_events(struct docker_client *c)
 {
-	/* {"type":["container"],"event":["start","die","destroy","rename","pause","unpause"]} */
+	/* {"type":["container"],"event":["create","start","die","destroy","rename","pause","unpause"]} */
 	static const char filters[] =
-		"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22start%22%2C"
+		"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22create%22%2C%22start%22%2C"
 		"%22die%22%2C%22destroy%22%2C%22rename%22%2C%22pause%22%2C%22unpause%22%5D%7D";
 	char path[512];
 	int r;

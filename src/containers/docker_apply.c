@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What Docker says (inspect answers, the list, events), applied to the container registry. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -23,6 +25,7 @@ int docker_apply_inspect(struct docker_client *c, const struct docker_container 
 {
 	_cleanup_free_ struct container_label *labels = NULL;
 	_cleanup_free_ struct container_address *addresses = NULL;
+	_cleanup_free_ struct container_port *ports = NULL;
 	struct container info = {
 		.name = d->name,
 		.image = d->image,
@@ -59,6 +62,25 @@ int docker_apply_inspect(struct docker_client *c, const struct docker_container 
 		info.addresses = addresses;
 		info.n_addresses = d->n_addresses;
 	}
+	if (d->n_ports) {
+		ports = calloc(d->n_ports, sizeof(*ports));
+		if (!ports)
+			return -ENOMEM;
+		for (size_t i = 0; i < d->n_ports; i++) {
+			const struct docker_port *p = &d->ports[i];
+			struct container_port *cp = &ports[info.n_ports];
+
+			/* published TCP ports: what a host client may dial */
+			if (!p->host_port || strcmp(p->proto, "tcp"))
+				continue;
+			if (addr_parse(p->host_ip[0] ? p->host_ip : "0.0.0.0", &cp->family, cp->host_addr) < 0)
+				continue;
+			cp->host_port = p->host_port;
+			cp->container_port = p->container_port;
+			info.n_ports++;
+		}
+		info.ports = ports;
+	}
 	if (info.state == CONTAINER_RUNNING || info.state == CONTAINER_PAUSED) {
 		r = container_probe_pid(&info, d->pid);
 		if (r < 0)
@@ -75,6 +97,37 @@ int docker_apply_inspect(struct docker_client *c, const struct docker_container 
 	return r;
 }
 
+/* A container's create and start events carry its name, image and labels: enough to name a
+ * container that is gone before an inspect could answer (`docker run --rm` of 50 ms). Its
+ * processes are found by the cgroup made for it (containers_learn_cgroup). */
+static int apply_event(struct docker_client *c, const struct docker_event *ev)
+{
+	_cleanup_free_ struct container_label *labels = NULL;
+	const struct container *known = containers_find_by_id(c->registry, ev->id);
+	struct container info = {
+		.name = ev->name,
+		.image = ev->image,
+		.source = CONTAINER_SOURCE_DOCKER,
+		.state = ev->action == DOCKER_EVENT_START ? CONTAINER_RUNNING : CONTAINER_CREATED,
+		.started_ns = ev->action == DOCKER_EVENT_START ? ev->time_ns : 0,
+	};
+
+	/* a create replayed after the inspect (the subscription starts a second back) changes no state */
+	if (known && ev->action == DOCKER_EVENT_CREATE)
+		info.state = known->state;
+	snprintf(info.id, sizeof(info.id), "%s", ev->id);
+	if (ev->n_attributes) {
+		labels = calloc(ev->n_attributes, sizeof(*labels));
+		if (!labels)
+			return -ENOMEM;
+		for (size_t i = 0; i < ev->n_attributes; i++)
+			labels[i] = (struct container_label){ ev->attributes[i].key, ev->attributes[i].value };
+		info.labels = labels;
+		info.n_labels = ev->n_attributes;
+	}
+	return containers_upsert(c->registry, &info);
+}
+
 void docker_handle_event(const struct docker_event *ev, void *userdata)
 {
 	struct docker_client *c = userdata;
@@ -86,8 +139,13 @@ void docker_handle_event(const struct docker_event *ev, void *userdata)
 		return;
 	log_debug("docker: event %s %.12s %s", ev->action_name, ev->id, ev->name ? ev->name : "");
 	switch (ev->action) {
+	case DOCKER_EVENT_CREATE:
+		r = apply_event(c, ev);
+		break;
 	case DOCKER_EVENT_START:
-		r = docker_queue_inspect(c, ev->id);
+		r = apply_event(c, ev);
+		if (r == 0)
+			r = docker_queue_inspect(c, ev->id);
 		break;
 	case DOCKER_EVENT_DIE:
 	case DOCKER_EVENT_DESTROY:

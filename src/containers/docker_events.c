@@ -33,6 +33,7 @@ enum event_field {
 	FIELD_NAME,
 	FIELD_IMAGE,
 	FIELD_EXIT_CODE,
+	FIELD_ATTRIBUTE, /* any other Actor.Attributes member: a label */
 };
 
 struct docker_event_parser {
@@ -48,7 +49,8 @@ struct docker_event_parser {
 	char bad_id[96]; /* an id that is no container id, quoted: fatal only for container events */
 	bool has_time_nano;
 	uint64_t time_s;
-	bool invalid; /* the current object is skipped; message says why */
+	char *attribute_key; /* the whole key of the Actor.Attributes member being read */
+	bool invalid;        /* the current object is skipped; message says why */
 	char message[200];
 
 	bool completed_in_slice;
@@ -72,6 +74,7 @@ static const char *field_name(enum event_field f)
 		[FIELD_NAME] = "Actor.Attributes.name",
 		[FIELD_IMAGE] = "Actor.Attributes.image",
 		[FIELD_EXIT_CODE] = "Actor.Attributes.exitCode",
+		[FIELD_ATTRIBUTE] = "Actor.Attributes",
 	};
 
 	return f < ARRAY_SIZE(names) && names[f] ? names[f] : "?";
@@ -117,7 +120,7 @@ static enum event_field current_field(const struct docker_event_parser *p)
 			return FIELD_IMAGE;
 		if (!strcmp(f[2].key, "exitCode"))
 			return FIELD_EXIT_CODE;
-		return FIELD_NONE;
+		return FIELD_ATTRIBUTE;
 	default:
 		return FIELD_NONE;
 	}
@@ -140,6 +143,8 @@ static void event_invalid(struct docker_event_parser *p, const char *fmt, ...)
 static void event_reset(struct docker_event_parser *p)
 {
 	docker_event_done(&p->ev);
+	free(p->attribute_key);
+	p->attribute_key = NULL;
 	p->ev.exit_code = -1;
 	p->top_id[0] = 0;
 	p->bad_id[0] = 0;
@@ -155,8 +160,9 @@ static enum docker_event_action action_from_string(const char *s)
 		const char *name;
 		enum docker_event_action action;
 	} actions[] = {
-		{ "start", DOCKER_EVENT_START },   { "die", DOCKER_EVENT_DIE },     { "destroy", DOCKER_EVENT_DESTROY },
-		{ "rename", DOCKER_EVENT_RENAME }, { "pause", DOCKER_EVENT_PAUSE }, { "unpause", DOCKER_EVENT_UNPAUSE },
+		{ "create", DOCKER_EVENT_CREATE },   { "start", DOCKER_EVENT_START },   { "die", DOCKER_EVENT_DIE },
+		{ "destroy", DOCKER_EVENT_DESTROY }, { "rename", DOCKER_EVENT_RENAME }, { "pause", DOCKER_EVENT_PAUSE },
+		{ "unpause", DOCKER_EVENT_UNPAUSE },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)
@@ -168,6 +174,8 @@ static enum docker_event_action action_from_string(const char *s)
 const char *docker_event_action_to_string(enum docker_event_action a)
 {
 	switch (a) {
+	case DOCKER_EVENT_CREATE:
+		return "create";
 	case DOCKER_EVENT_START:
 		return "start";
 	case DOCKER_EVENT_DIE:
@@ -217,7 +225,7 @@ static void wrong_event_type(struct docker_event_parser *p, enum event_field f, 
 		[FIELD_TYPE] = "a string",     [FIELD_ACTION] = "a string",      [FIELD_ID] = "a string",
 		[FIELD_TIME] = "a number",     [FIELD_TIME_NANO] = "a number",   [FIELD_ACTOR] = "an object",
 		[FIELD_ACTOR_ID] = "a string", [FIELD_ATTRIBUTES] = "an object", [FIELD_NAME] = "a string",
-		[FIELD_IMAGE] = "a string",    [FIELD_EXIT_CODE] = "a string",
+		[FIELD_IMAGE] = "a string",    [FIELD_EXIT_CODE] = "a string",   [FIELD_ATTRIBUTE] = "a string",
 	};
 
 	event_invalid(p, "event %" PRIu64 ": %s: expected %s, got %s", p->objects + 1, field_name(f), expected[f], got);
@@ -313,6 +321,36 @@ static void copy_event_id(struct docker_event_parser *p, const char *s, size_t l
 	ret[DOCKER_ID_LEN] = 0;
 }
 
+/* Another member of Actor.Attributes: kept as a label of the container. */
+static int add_attribute(struct docker_event_parser *p, const char *s, size_t len)
+{
+	struct docker_label *attrs, *a;
+
+	if (p->invalid || !p->attribute_key)
+		return 1;
+	if (p->ev.n_attributes >= DOCKER_LABELS_MAX) {
+		event_invalid(p, "event %" PRIu64 ": more than %d attributes", p->objects + 1, DOCKER_LABELS_MAX);
+		return 1;
+	}
+	if (len > DOCKER_STRING_MAX) {
+		event_invalid(p,
+			      "event %" PRIu64 ": Actor.Attributes.%.64s: string of %zu bytes exceeds the limit of %d",
+			      p->objects + 1, p->attribute_key, len, DOCKER_STRING_MAX);
+		return 1;
+	}
+	attrs = reallocarray(p->ev.attributes, p->ev.n_attributes + 1, sizeof(*attrs));
+	if (!attrs)
+		return 0; /* out of memory stops the stream */
+	p->ev.attributes = attrs;
+	a = &attrs[p->ev.n_attributes];
+	a->value = strndup(s, len);
+	if (!a->value)
+		return 0;
+	a->key = TAKE_PTR(p->attribute_key);
+	p->ev.n_attributes++;
+	return 1;
+}
+
 static int on_string(void *ctx, const unsigned char *us, size_t len)
 {
 	struct docker_event_parser *p = ctx;
@@ -345,6 +383,8 @@ static int on_string(void *ctx, const unsigned char *us, size_t len)
 		return copy_event_string(p, f, s, len, &p->ev.name);
 	case FIELD_IMAGE:
 		return copy_event_string(p, f, s, len, &p->ev.image);
+	case FIELD_ATTRIBUTE:
+		return add_attribute(p, s, len);
 	case FIELD_EXIT_CODE:
 		/* Docker sends the exit code as a string attribute */
 		if (len == 0 || len >= sizeof(num)) {
@@ -417,6 +457,19 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 	if (p->depth == 0 || p->depth > EVENT_DEPTH_MAX)
 		return 1;
 	f = &p->frames[p->depth - 1];
+	if (p->depth == 3 && !strcmp(p->frames[0].key, "Actor") && !strcmp(p->frames[1].key, "Attributes")) {
+		/* label keys are long ("com.docker.compose.project"): keep this one whole */
+		free(p->attribute_key);
+		p->attribute_key = NULL;
+		if (len > DOCKER_STRING_MAX || memchr(key, 0, len)) {
+			event_invalid(p, "event %" PRIu64 ": an Actor.Attributes key of %zu bytes", p->objects + 1,
+				      len);
+		} else {
+			p->attribute_key = strndup((const char *)key, len);
+			if (!p->attribute_key)
+				return 0;
+		}
+	}
 	if (len > EVENT_KEY_MAX || memchr(key, 0, len))
 		len = 0; /* a key of no interest; "" matches no field */
 	memcpy(f->key, key, len);
@@ -442,6 +495,11 @@ void docker_event_done(struct docker_event *ev)
 		return;
 	free(ev->name);
 	free(ev->image);
+	for (size_t i = 0; i < ev->n_attributes; i++) {
+		free(ev->attributes[i].key);
+		free(ev->attributes[i].value);
+	}
+	free(ev->attributes);
 	memset(ev, 0, sizeof(*ev));
 }
 
@@ -472,6 +530,7 @@ void docker_event_parser_free(struct docker_event_parser *p)
 		return;
 	yajl_free(p->yajl);
 	docker_event_done(&p->ev);
+	free(p->attribute_key);
 	free(p);
 }
 
@@ -567,6 +626,14 @@ static void single_on_event(const struct docker_event *ev, void *userdata)
 	s->ev.name = ev->name ? strdup(ev->name) : NULL;
 	s->ev.image = ev->image ? strdup(ev->image) : NULL;
 	s->out_of_memory = (ev->name && !s->ev.name) || (ev->image && !s->ev.image);
+	s->ev.attributes = ev->n_attributes ? calloc(ev->n_attributes, sizeof(*s->ev.attributes)) : NULL;
+	s->ev.n_attributes = s->ev.attributes ? ev->n_attributes : 0;
+	s->out_of_memory |= ev->n_attributes && !s->ev.attributes;
+	for (size_t i = 0; i < s->ev.n_attributes; i++) {
+		s->ev.attributes[i].key = strdup(ev->attributes[i].key);
+		s->ev.attributes[i].value = strdup(ev->attributes[i].value);
+		s->out_of_memory |= !s->ev.attributes[i].key || !s->ev.attributes[i].value;
+	}
 }
 
 static void single_on_skip(const char *message, void *userdata)

@@ -12,6 +12,7 @@
 
 enum docker_event_action {
 	DOCKER_EVENT_OTHER = 0,
+	DOCKER_EVENT_CREATE,
 	DOCKER_EVENT_START,
 	DOCKER_EVENT_DIE,
 	DOCKER_EVENT_DESTROY,
@@ -30,6 +31,10 @@ struct docker_event {
 	char *image;      /* Actor.Attributes.image */
 	uint64_t time_ns; /* timeNano, else time * 1e9 */
 	int exit_code;    /* Actor.Attributes.exitCode of a die event, -1 when absent */
+	/* The other Actor.Attributes: a container event's are the container's labels (Compose's and
+	 * Kubernetes' included), with a few of Docker's own (execID, execDuration, signal) */
+	struct docker_label *attributes;
+	size_t n_attributes;
 };
 
 void docker_event_done(struct docker_event *ev);

@@ -363,6 +363,8 @@ static void collect_event(const struct docker_event *ev, void *userdata)
 
 	assert_true(c->n < 16);
 	c->ev[c->n] = *ev;
+	c->ev[c->n].attributes = NULL; /* the parser's; test_docker_events.c looks at them */
+	c->ev[c->n].n_attributes = 0;
 	c->ev[c->n].name = ev->name ? strdup(ev->name) : NULL;
 	c->ev[c->n].image = ev->image ? strdup(ev->image) : NULL;
 	c->n++;
