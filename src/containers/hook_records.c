@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/util.h"
 
 /* A cgroup names a container only when it is the container's own: runtimes name it after the
  * id (/docker/<id>, libpod-<id>.scope, runc's and crun's /<id>). A container started inside its
@@ -36,11 +38,22 @@ int hook_record_apply(struct containers *reg, const struct oci_record *rec)
 			       .cgroup_id = cgroup_is_containers_own(rec->cgroup, rec->id) ? rec->cgroup_id : 0,
 			       .name = rec->name,
 			       .started_ns = (uint64_t)(rec->started_at * 1e9) };
+	_cleanup_free_ struct container_label *labels = NULL;
 	int r;
 
 	if (!rec->id || strlen(rec->id) >= sizeof(c.id))
 		return -EINVAL;
 	strcpy(c.id, rec->id);
+	/* the annotations the hook kept (io.kubernetes.*, nerdctl/name, ...) are the container's labels */
+	if (rec->n_annotations) {
+		labels = calloc(rec->n_annotations, sizeof(*labels));
+		if (!labels)
+			return -ENOMEM;
+		for (size_t i = 0; i < rec->n_annotations; i++)
+			labels[i] = (struct container_label){ rec->annotations[i].key, rec->annotations[i].value };
+		c.labels = labels;
+		c.n_labels = rec->n_annotations;
+	}
 	r = containers_upsert(reg, &c);
 	if (r < 0)
 		return r;

@@ -27,6 +27,7 @@
 #include "net/nat.h"
 #include "net/netinfo.h"
 #include "report/report_json.h"
+#include "tracker/cgroup_watch.h"
 
 #define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */
 #define RECORD_SWEEP_MS 10000    /* expired hook records are looked for at most this often */
@@ -37,6 +38,7 @@ struct daemon {
 	struct collector *collector;
 	struct nat *nat;
 	struct containers *containers;
+	struct cgroup_watch *cgroup_watch;
 	struct docker_client *docker;
 	struct ipc_server *ipc;
 	struct netinfo_cache *addresses;
@@ -99,6 +101,15 @@ static int on_hook_records(struct loop *l, int fd, uint32_t events, void *userda
 	if (r < 0)
 		log_warning("reading hook records failed: %s", strerror(-r));
 	return 0;
+}
+
+static void learn_cgroup(uint64_t cgroup_id, const char *path, bool truncated, void *userdata)
+{
+	struct daemon *d = userdata;
+	int r = containers_learn_cgroup(d->containers, cgroup_id, path, truncated, clock_real_ns());
+
+	if (r < 0)
+		log_debug("cgroup %llu (%s) not kept: %s", (unsigned long long)cgroup_id, path, strerror(-r));
 }
 
 static int make_report(struct daemon *d, const struct netns_list *namespaces)
@@ -173,6 +184,9 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 		d->last_sweep_ms = now;
 	}
 	ipc_server_reap(d->ipc);
+	/* the cgroups made since the last report: their containers may be gone already */
+	if (d->cgroup_watch)
+		cgroup_watch_drain(d->cgroup_watch, learn_cgroup, d);
 	/* a failed report leaves the previous one served; the next interval tries again */
 	make_report(d, have_namespaces ? &namespaces : NULL);
 	netns_list_clear(&namespaces);
@@ -224,6 +238,7 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "conntrack_rejected", ns.rejected);
 	jsonw_kv_u64(&w, "conntrack_unexpected", ns.unexpected);
 	jsonw_kv_u64(&w, "containers", containers_count(d->containers));
+	jsonw_kv_u64(&w, "cgroups_learnt", containers_cgroups_learnt(d->containers));
 	jsonw_kv_string(&w, "docker",
 			!d->docker                                               ? "disabled"
 			: docker_client_state(d->docker) == DOCKER_CLIENT_SYNCED ? "connected"
@@ -305,6 +320,7 @@ static void daemon_teardown(struct daemon *d)
 	if (d->collector && collector_fd(d->collector) >= 0)
 		loop_remove(d->loop, collector_fd(d->collector));
 	collector_free(d->collector);
+	cgroup_watch_free(d->cgroup_watch);
 	containers_free(d->containers);
 	netinfo_cache_free(d->addresses);
 	loop_free(d->loop);
@@ -359,6 +375,15 @@ int daemon_run(const struct daemon_options *o)
 		r = loop_add(d.loop, collector_fd(d.collector), EPOLLIN, on_tracker, &d);
 		if (r < 0)
 			goto out;
+	}
+	if (collector_fd(d.collector) >= 0) {
+		/* a container that lives less than an interval is named by the cgroup made for it */
+		r = cgroup_watch_new(o->tracker.btf_path, &d.cgroup_watch);
+		if (r < 0)
+			log_warning(
+				"cannot watch cgroup creation (%s): containers that live less than an interval "
+				"may stay unnamed",
+				strerror(-r));
 	}
 	if (nat_new(&no, &d.nat) < 0)
 		log_warning("continuing without NAT information (conntrack unavailable)");

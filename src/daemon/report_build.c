@@ -97,9 +97,40 @@ static void fill_conn(struct report_conn *rc, const struct conn *c, const struct
 	}
 }
 
+/* The first of these labels the container has, or NULL. */
+static const char *label_of(const struct container *c, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *v = container_label(c, keys[i]);
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+/* Kubernetes names a container by namespace, pod and container: Docker's labels and CRI-O's
+ * annotations (io.kubernetes.*), containerd's CRI annotations (io.kubernetes.cri.*). */
+static bool kubernetes_name(const struct container *c, char *buf, size_t len)
+{
+	static const char *const ns_keys[] = { "io.kubernetes.pod.namespace", "io.kubernetes.cri.sandbox-namespace" };
+	static const char *const pod_keys[] = { "io.kubernetes.pod.name", "io.kubernetes.cri.sandbox-name" };
+	static const char *const name_keys[] = { "io.kubernetes.container.name", "io.kubernetes.cri.container-name" };
+	const char *ns = label_of(c, ns_keys, ARRAY_SIZE(ns_keys));
+	const char *pod = label_of(c, pod_keys, ARRAY_SIZE(pod_keys));
+	const char *name = label_of(c, name_keys, ARRAY_SIZE(name_keys));
+
+	if (!ns || !pod || !name)
+		return false;
+	snprintf(buf, len, "%s/%s/%s", ns, pod, name);
+	return true;
+}
+
 static void fill_container(struct report_container *rc, const struct container *c)
 {
 	const char *name = c->name ? c->name : "";
+	const char *project = container_label(c, "com.docker.compose.project");
+	const char *service = container_label(c, "com.docker.compose.service");
 
 	*rc = (struct report_container){ .pid = c->pid > 0 ? (uint32_t)c->pid : 0,
 					 .mntns = (uint32_t)c->mntns,
@@ -110,48 +141,89 @@ static void fill_container(struct report_container *rc, const struct container *
 					 .stopped_at = c->stopped_ns / 1e9 };
 	snprintf(rc->id, sizeof(rc->id), "%.*s", REPORT_ID_LEN - 1, c->id);
 	snprintf(rc->name, sizeof(rc->name), "%s", name[0] == '/' ? name + 1 : name);
-	if (!rc->name[0]) /* a record from a hook that found no name: the short id is one */
+	if (!kubernetes_name(c, rc->name, sizeof(rc->name)) && !rc->name[0])
+		/* a record from a hook that found no name: the short id is one */
 		snprintf(rc->name, sizeof(rc->name), "%.12s", c->id);
+	snprintf(rc->project, sizeof(rc->project), "%s", project ? project : "");
+	snprintf(rc->service, sizeof(rc->service), "%s", service ? service : "");
+	for (size_t i = 0; i < c->n_ports && rc->n_ports < REPORT_PORTS_MAX; i++) {
+		struct report_port *p = &rc->ports[rc->n_ports++];
+
+		endpoint_from_key(&p->host, c->ports[i].family, c->ports[i].host_addr, c->ports[i].host_port);
+		p->container_port = c->ports[i].container_port;
+	}
 	snprintf(rc->image, sizeof(rc->image), "%s", c->image ? c->image : "");
 	snprintf(rc->source, sizeof(rc->source), "%s", container_source_to_string(c->source));
 }
 
-/* Processes whose mount namespace names no container may still be in one (a process that
- * entered only some namespaces, a runtime without a hook): ask their cgroup, once per pid. */
-struct pid_answer {
-	uint32_t pid; /* 0: empty slot */
+/* Many connections share a cgroup or a pid: each is looked up once per report. */
+struct answer {
+	uint64_t key; /* 0: empty slot */
 	const struct container *container;
 };
 
-static void resolve_by_cgroup(struct report *r, const struct containers *reg)
+struct answers {
+	struct answer *v;
+	size_t cap; /* a power of two, at least twice the keys asked for */
+};
+
+static const struct container *cached(struct answers *a, uint64_t key,
+				      const struct container *(*find)(const struct containers *, uint64_t),
+				      const struct containers *reg)
 {
+	size_t slot = ((key * 0x9e3779b97f4a7c15ull) >> 32) & (a->cap - 1);
+
+	while (a->v[slot].key && a->v[slot].key != key)
+		slot = (slot + 1) & (a->cap - 1);
+	if (!a->v[slot].key) {
+		a->v[slot].key = key;
+		a->v[slot].container = find(reg, key);
+	}
+	return a->v[slot].container;
+}
+
+static const struct container *find_by_cgroup(const struct containers *reg, uint64_t cgroup_id)
+{
+	return containers_find_by_cgroup_id(reg, cgroup_id);
+}
+
+static const struct container *find_by_pid(const struct containers *reg, uint64_t pid)
+{
+	return containers_find_by_pid(reg, (pid_t)pid);
+}
+
+/* The container of each connection by its cgroup id: exact for a container of any lifetime (the
+ * cgroup watch learnt the id when the cgroup was made). Else, for live sockets whose mount
+ * namespace names no container (a process that entered only some namespaces, a runtime without a
+ * hook), by the process's /proc/PID/cgroup. */
+static void name_by_cgroup(struct report *r, const struct containers *reg)
+{
+	struct answers by_cgroup = { 0 }, by_pid = { 0 };
 	size_t cap = 64;
-	struct pid_answer *cache;
 
 	while (cap < r->n_conns * 2)
 		cap <<= 1;
-	cache = calloc(cap, sizeof(*cache));
-	if (!cache)
-		return; /* an optional refinement: without memory, mntns alone names containers */
+	by_cgroup.v = calloc(cap, sizeof(*by_cgroup.v));
+	by_pid.v = calloc(cap, sizeof(*by_pid.v));
+	by_cgroup.cap = by_pid.cap = cap;
+	if (!by_cgroup.v || !by_pid.v)
+		goto out; /* an optional refinement: without memory, mntns alone names containers */
 	for (size_t i = 0; i < r->n_conns; i++) {
 		struct report_conn *c = &r->conns[i];
-		size_t slot = (c->pid * 2654435761u) & (cap - 1);
+		const struct container *found = NULL;
 
+		if (c->cgroup_id)
+			found = cached(&by_cgroup, c->cgroup_id, find_by_cgroup, reg);
 		/* only live sockets: the pid of a closed one may belong to someone else by now */
-		if (!c->pid || (c->state != REPORT_STATE_ESTABLISHED && c->state != REPORT_STATE_LISTEN) ||
-		    (c->mntns && containers_find_by_mntns(reg, c->mntns)))
-			continue;
-		while (cache[slot].pid && cache[slot].pid != c->pid)
-			slot = (slot + 1) & (cap - 1);
-		if (!cache[slot].pid) {
-			cache[slot].pid = c->pid;
-			cache[slot].container = containers_find_by_pid(reg, (pid_t)c->pid);
-		}
-		if (cache[slot].container)
-			snprintf(c->container_id, sizeof(c->container_id), "%.*s", REPORT_ID_LEN - 1,
-				 cache[slot].container->id);
+		if (!found && c->pid && (c->state == REPORT_STATE_ESTABLISHED || c->state == REPORT_STATE_LISTEN) &&
+		    !(c->mntns && containers_find_by_mntns(reg, c->mntns)))
+			found = cached(&by_pid, c->pid, find_by_pid, reg);
+		if (found)
+			snprintf(c->container_id, sizeof(c->container_id), "%.*s", REPORT_ID_LEN - 1, found->id);
 	}
-	free(cache);
+out:
+	free(by_cgroup.v);
+	free(by_pid.v);
 }
 
 int report_build(const struct report_sources *s, struct report **ret)
@@ -205,7 +277,7 @@ int report_build(const struct report_sources *s, struct report **ret)
 	if (s->addresses)
 		netinfo_cache_sweep(s->addresses);
 	if (s->containers)
-		resolve_by_cgroup(r, s->containers);
+		name_by_cgroup(r, s->containers);
 	netns_list_clear(&discovered);
 	*ret = r;
 	return 0;

@@ -441,6 +441,10 @@ int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o
 		jsonw_kv_u64(&w, "netns", c->netns);
 		jsonw_kv_u64(&w, "mntns", c->mntns);
 		jsonw_kv_string(&w, "source", c->source);
+		if (c->project[0] || c->service[0]) {
+			jsonw_kv_string(&w, "project", c->project);
+			jsonw_kv_string(&w, "service", c->service);
+		}
 		jsonw_key(&w, "shares_netns_with");
 		jsonw_array_begin(&w);
 		for (size_t j = 0; j < r->n_containers; j++)

@@ -112,14 +112,16 @@ const struct report_container *render_map_container(const struct report *r, uint
 	const struct report_container *only = NULL;
 	size_t matches = 0;
 
-	if (mntns) {
-		const struct report_container *c = container_by_mntns(r, mntns, when);
+	/* found at build time from the cgroup: exact, where a mount namespace inode may have been
+	 * reused by a container the registry never knew */
+	if (container_id && container_id[0]) {
+		const struct report_container *c = report_container_by_id(r, container_id);
 
 		if (c)
 			return c;
 	}
-	if (container_id && container_id[0]) {
-		const struct report_container *c = report_container_by_id(r, container_id);
+	if (mntns) {
+		const struct report_container *c = container_by_mntns(r, mntns, when);
 
 		if (c)
 			return c;
@@ -282,6 +284,37 @@ static const struct report_conn *find_listener(const struct report *r, const str
 			}
 	}
 	return wildcard;
+}
+
+/* The listener of the container that publishes want (a host address and port), or NULL: a client
+ * of a published port reached it, even once conntrack forgot the flow's DNAT. (Docker without its
+ * userland proxy holds the host port with a listener of its own that never gets a connection.) */
+static const struct report_conn *find_published(const struct report *r, const struct index *listeners,
+						const struct report_endpoint *want, uint32_t from_netns)
+{
+	if (addr_is_loopback(want->family, want->addr) ? from_netns != r->host_netns
+						       : !report_address_is_local(r, want->family, want->addr))
+		return NULL;
+	for (size_t i = 0; i < r->n_containers; i++) {
+		const struct report_container *c = &r->containers[i];
+
+		for (size_t j = 0; j < c->n_ports; j++) {
+			const struct report_port *p = &c->ports[j];
+			size_t pos;
+
+			if (p->host.port != want->port ||
+			    (!addr_unspecified(&p->host) && !endpoint_equal(&p->host, want)))
+				continue;
+			INDEX_FOREACH(listeners, p->container_port, pos)
+			{
+				const struct report_conn *l = &r->conns[pos];
+
+				if (l->local.port == p->container_port && report_container_runs_in_netns(c, l->netns))
+					return l;
+			}
+		}
+	}
+	return NULL;
 }
 
 /* The peer connection of c (the other end's socket), or NULL. */
@@ -583,7 +616,10 @@ int render_match_connections(const struct report *r, struct conn_match **ret)
 			m[p] = (struct conn_match){ .is_client = false, .kind = MATCH_PEER, .peer = i };
 			continue;
 		}
-		l = c->state == REPORT_STATE_FAILED ? NULL : find_listener(r, &listeners, &c->peer_local, c->netns);
+		l = c->state == REPORT_STATE_FAILED || c->nat ? NULL
+							      : find_published(r, &listeners, &c->peer_local, c->netns);
+		if (!l && c->state != REPORT_STATE_FAILED)
+			l = find_listener(r, &listeners, &c->peer_local, c->netns);
 		if (l)
 			m[i] = (struct conn_match){ .is_client = true, .kind = MATCH_LISTENER, .peer = l - r->conns };
 		else

@@ -82,8 +82,9 @@ struct conn_match {
 /* One match per report->conns entry (same order); caller frees. 0 or -ENOMEM. */
 int render_match_connections(const struct report *r, struct conn_match **ret);
 
-/* Which container a process belongs to: its mount namespace first (exact even after it exited),
- * then a container id resolved at build time, then the cgroup id when exactly one container has
+/* Which container a process belongs to: the container id resolved at build time from its cgroup
+ * first (exact for any lifetime: cgroup ids are never reused), then its mount namespace (exact
+ * even after it exited, but its inode is reused), then the cgroup id when exactly one container has
  * it, then the netns when exactly one container lives there (never the host's, and not for a
  * process in the host's mount namespace). The kernel reuses a dead namespace's inode for the next
  * one, so when several containers had that mount namespace inode, the one that had started last

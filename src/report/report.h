@@ -52,6 +52,14 @@ struct report_conn {
 	double duration_ms; /* closed/failed only */
 };
 
+/* A TCP port the container publishes on the host. */
+struct report_port {
+	struct report_endpoint host; /* the unspecified address: every address of the host */
+	uint16_t container_port;
+};
+
+#define REPORT_PORTS_MAX 16
+
 struct report_container {
 	char id[REPORT_ID_LEN];
 	char name[REPORT_NAME_LEN];
@@ -60,9 +68,13 @@ struct report_container {
 	uint32_t mntns, netns;
 	uint64_t cgroup_id;
 	bool running;
-	double started_at; /* UNIX seconds; 0 when unknown */
-	double stopped_at; /* UNIX seconds; 0 while running or when unknown */
-	char source[16];   /* "docker", "oci-hook" */
+	double started_at;             /* UNIX seconds; 0 when unknown */
+	double stopped_at;             /* UNIX seconds; 0 while running or when unknown */
+	char source[16];               /* "docker", "oci-hook" */
+	char project[REPORT_NAME_LEN]; /* Compose's project and service (labels); "" when none */
+	char service[REPORT_NAME_LEN];
+	struct report_port ports[REPORT_PORTS_MAX];
+	uint8_t n_ports;
 };
 
 struct report_prefix {

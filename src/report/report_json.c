@@ -94,6 +94,21 @@ void report_write_json(FILE *out, const struct report *r)
 		jsonw_key(&w, "stopped_at");
 		jsonw_double(&w, c->stopped_at, 6);
 		jsonw_kv_string(&w, "source", c->source);
+		if (c->project[0] || c->service[0]) {
+			jsonw_kv_string(&w, "project", c->project);
+			jsonw_kv_string(&w, "service", c->service);
+		}
+		if (c->n_ports) {
+			jsonw_key(&w, "ports");
+			jsonw_array_begin(&w);
+			for (size_t j = 0; j < c->n_ports; j++) {
+				jsonw_object_begin(&w);
+				write_endpoint(&w, "host", &c->ports[j].host);
+				jsonw_kv_u64(&w, "container_port", c->ports[j].container_port);
+				jsonw_object_end(&w);
+			}
+			jsonw_array_end(&w);
+		}
 		jsonw_object_end(&w);
 	}
 	jsonw_array_end(&w);
@@ -315,6 +330,7 @@ static int parse_conn(struct parse_ctx *p, yajl_val o, struct report_conn *c)
 
 static int parse_container(struct parse_ctx *p, yajl_val o, struct report_container *c)
 {
+	yajl_val ports;
 	int r = 0;
 
 	if (!YAJL_IS_OBJECT(o))
@@ -330,6 +346,23 @@ static int parse_container(struct parse_ctx *p, yajl_val o, struct report_contai
 	r = r ?: get_double(p, o, "started_at", &c->started_at);
 	r = r ?: get_double(p, o, "stopped_at", &c->stopped_at);
 	r = r ?: get_string(p, o, "source", c->source, sizeof(c->source));
+	r = r ?: get_string(p, o, "project", c->project, sizeof(c->project));
+	r = r ?: get_string(p, o, "service", c->service, sizeof(c->service));
+	ports = r ? NULL : get_array(p, o, "ports", &r);
+	for (size_t i = 0; !r && ports && i < YAJL_GET_ARRAY(ports)->len; i++) {
+		yajl_val po = YAJL_GET_ARRAY(ports)->values[i];
+		uint32_t container_port = 0;
+
+		if (c->n_ports >= REPORT_PORTS_MAX)
+			return bad(p, "a container has more than %d ports", REPORT_PORTS_MAX);
+		if (!YAJL_IS_OBJECT(po))
+			return bad(p, "a port is not an object");
+		r = parse_endpoint(p, po, "host", &c->ports[c->n_ports].host);
+		r = r ?: get_u32(p, po, "container_port", &container_port);
+		if (!r && container_port > UINT16_MAX)
+			return bad(p, "a container port is out of range");
+		c->ports[c->n_ports++].container_port = container_port;
+	}
 	if (!r && !c->id[0])
 		return bad(p, "a container has no id");
 	return r;
