@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Reading a netlink socket and believing only the kernel. Any process in a network namespace
- * can send a unicast datagram to any netlink socket there (its port id is in /proc/net/netlink),
- * and one with CAP_NET_ADMIN over the namespace (root in a container's user namespace) can send
- * to conntrack's multicast groups. The kernel's own messages come from port id 0; the
- * header's nlmsg_pid is whatever the sender wrote, so only the socket address counts.
+/* Reading a netlink socket and believing only the kernel. A process with CAP_NET_ADMIN over a
+ * network namespace can send a datagram to any netlink socket there, unicast to its port id (in
+ * /proc/net/netlink) or to a multicast group such as conntrack's events: root in a container
+ * that was given NET_ADMIN, and any user in a network namespace of a user namespace of their own
+ * (`unshare -rn`), which ctopo enters like every other. The kernel's own messages come from port
+ * id 0; the header's nlmsg_pid is whatever the sender wrote, so only the socket address counts.
  * mnl_socket_recvfrom() reads that address and throws it away: read with this instead. */
 #ifndef CTOPO_NETLINK_RECV_H
 #define CTOPO_NETLINK_RECV_H

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/netlink_check.h"
+#include "common/netlink_recv.h"
 #include "common/netns.h"
 #include "common/util.h"
 
@@ -156,9 +157,13 @@ int inet_diag_dump(struct mnl_socket *nl, uint16_t type, uint8_t family, uint32_
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		n = mnl_socket_recvfrom(nl, buf, NETLINK_RECV_SIZE);
+		uint64_t forged = 0;
+
+		/* others in the namespace can send to this socket too: only the kernel is believed */
+		n = netlink_recv_kernel(mnl_socket_get_fd(nl), buf, NETLINK_RECV_SIZE, 0, &forged);
+		*malformed += (unsigned)forged;
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (raw)
 			fwrite(buf, 1, (size_t)n, raw);
 		r = diag_parse_run(buf, (size_t)n, seq, portid, fn, userdata, malformed);

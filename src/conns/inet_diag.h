@@ -37,8 +37,9 @@ int inet_diag_parse(const void *buf, size_t len, diag_sock_fn fn, void *userdata
 struct mnl_socket *inet_diag_open_in(int netns_fd, int home_fd, int *ret_err);
 
 /* One dump request (TCPDIAG_GETSOCK or SOCK_DIAG_BY_FAMILY) for the TCP states in the bit set
- * states; each reply is written to raw when set, and fn called per socket. 0 at the end of the
- * dump, -errno (-EINVAL, -EOPNOTSUPP or -ENOENT: the kernel lacks this request) or fn's result. */
+ * states; each reply is written to raw when set, and fn called per socket. Datagrams the kernel
+ * did not send are dropped and counted in *malformed. 0 at the end of the dump, -errno (-EINVAL,
+ * -EOPNOTSUPP or -ENOENT: the kernel lacks this request) or fn's result. */
 int inet_diag_dump(struct mnl_socket *nl, uint16_t type, uint8_t family, uint32_t states, FILE *raw, diag_sock_fn fn,
 		   void *userdata, unsigned *malformed);
 

@@ -43,7 +43,7 @@ struct snapshot_stats {
 	unsigned namespaces_failed; /* vanished or refused; skipped */
 	unsigned sockets;
 	unsigned sockets_without_owner;
-	unsigned malformed; /* messages or lines that did not parse */
+	unsigned malformed; /* messages or lines that did not parse; datagrams not from the kernel */
 	bool legacy_dump;   /* the one-dump TCPDIAG_GETSOCK path was used */
 	uint64_t duration_ns;
 };

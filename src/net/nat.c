@@ -627,7 +627,7 @@ static int process_ns(struct nat *n, struct nat_ns *ns)
 	int fd = mnl_socket_get_fd(ns->events);
 
 	for (;;) {
-		/* anyone in the namespace can send to this socket: only the kernel is believed */
+		/* others in the namespace can send to this socket: only the kernel is believed */
 		ssize_t len = netlink_recv_kernel(fd, n->buf, NAT_RECV_SIZE, MSG_DONTWAIT, &n->stats.rejected);
 		int r;
 

@@ -15,7 +15,9 @@
 
 #include "common/addr.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/netlink_check.h"
+#include "common/netlink_recv.h"
 #include "common/netns.h"
 #include "common/util.h"
 
@@ -121,6 +123,7 @@ int netinfo_read_prefixes(int netns_fd, struct report_netns *ns)
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *gen;
 	uint32_t seq = (uint32_t)time(NULL);
+	uint64_t forged = 0;
 	int r;
 
 	if (!nl)
@@ -140,16 +143,19 @@ int netinfo_read_prefixes(int netns_fd, struct report_netns *ns)
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		/* others in the namespace can send to this socket too: only the kernel is believed */
+		ssize_t n = netlink_recv_kernel(mnl_socket_get_fd(nl), buf, sizeof(buf), 0, &forged);
 
 		if (n < 0) {
-			r = -errno;
+			r = (int)n;
 			break;
 		}
 		r = netinfo_parse_addr_dump(buf, n, append_prefix, ns);
 		if (r <= 0)
 			break;
 	}
+	if (forged)
+		log_debug("netinfo: dropped %llu datagrams the kernel did not send", (unsigned long long)forged);
 out:
 	mnl_socket_close(nl);
 	return r;

@@ -262,7 +262,7 @@ static void forger_main(const char *msg, size_t len)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
 		_exit(102);
-	/* unicast to the socket's port id: anyone in the namespace may */
+	/* unicast to the socket's port id: CAP_NET_ADMIN over the namespace may */
 	if (sendto(fd, msg, len, 0,
 		   (struct sockaddr *)&(struct sockaddr_nl){ .nl_family = AF_NETLINK, .nl_pid = portid },
 		   sizeof(struct sockaddr_nl)) == (ssize_t)len)
