@@ -287,36 +287,32 @@ static int replace_labels(struct container *dst, const struct container *src)
 	return 0;
 }
 
+/* An array of plain values (addresses, ports): a copy of src replaces *dst, unless src is empty. */
+static int replace_array(void **dst, size_t *dst_n, const void *src, size_t n, size_t size)
+{
+	void *copy;
+
+	if (n == 0)
+		return 0;
+	copy = malloc(n * size);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, src, n * size);
+	free(*dst);
+	*dst = copy;
+	*dst_n = n;
+	return 0;
+}
+
 static int replace_addresses(struct container *dst, const struct container *src)
 {
-	struct container_address *a;
-
-	if (src->n_addresses == 0)
-		return 0;
-	a = malloc(src->n_addresses * sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	memcpy(a, src->addresses, src->n_addresses * sizeof(*a));
-	free(dst->addresses);
-	dst->addresses = a;
-	dst->n_addresses = src->n_addresses;
-	return 0;
+	return replace_array((void **)&dst->addresses, &dst->n_addresses, src->addresses, src->n_addresses,
+			     sizeof(*src->addresses));
 }
 
 static int replace_ports(struct container *dst, const struct container *src)
 {
-	struct container_port *p;
-
-	if (src->n_ports == 0)
-		return 0;
-	p = malloc(src->n_ports * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, src->ports, src->n_ports * sizeof(*p));
-	free(dst->ports);
-	dst->ports = p;
-	dst->n_ports = src->n_ports;
-	return 0;
+	return replace_array((void **)&dst->ports, &dst->n_ports, src->ports, src->n_ports, sizeof(*src->ports));
 }
 
 /* Merge info into the record: what info has replaces, what it leaves empty stays. */

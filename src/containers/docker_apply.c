@@ -21,6 +21,24 @@ static enum container_state state_of(const struct docker_container *d)
 	return CONTAINER_STOPPED;
 }
 
+/* Docker's labels as the registry's, pointing at Docker's strings (upsert copies them); NULL when
+ * there are none. 0 or -ENOMEM. */
+static int borrow_labels(const struct docker_label *from, size_t n, struct container_label **ret)
+{
+	struct container_label *labels;
+
+	*ret = NULL;
+	if (n == 0)
+		return 0;
+	labels = calloc(n, sizeof(*labels));
+	if (!labels)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		labels[i] = (struct container_label){ from[i].key, from[i].value };
+	*ret = labels;
+	return 0;
+}
+
 int docker_apply_inspect(struct docker_client *c, const struct docker_container *d, uint64_t died_ns)
 {
 	_cleanup_free_ struct container_label *labels = NULL;
@@ -42,15 +60,11 @@ int docker_apply_inspect(struct docker_client *c, const struct docker_container 
 	memcpy(info.id, d->id, sizeof(info.id));
 	if (shared)
 		snprintf(info.shares_netns_with, sizeof(info.shares_netns_with), "%s", shared);
-	if (d->n_labels) {
-		labels = calloc(d->n_labels, sizeof(*labels));
-		if (!labels)
-			return -ENOMEM;
-		for (size_t i = 0; i < d->n_labels; i++)
-			labels[i] = (struct container_label){ d->labels[i].key, d->labels[i].value };
-		info.labels = labels;
-		info.n_labels = d->n_labels;
-	}
+	r = borrow_labels(d->labels, d->n_labels, &labels);
+	if (r < 0)
+		return r;
+	info.labels = labels;
+	info.n_labels = labels ? d->n_labels : 0;
 	if (d->n_addresses) {
 		addresses = calloc(d->n_addresses, sizeof(*addresses));
 		if (!addresses)
@@ -116,15 +130,10 @@ static int apply_event(struct docker_client *c, const struct docker_event *ev)
 	if (known && ev->action == DOCKER_EVENT_CREATE)
 		info.state = known->state;
 	snprintf(info.id, sizeof(info.id), "%s", ev->id);
-	if (ev->n_attributes) {
-		labels = calloc(ev->n_attributes, sizeof(*labels));
-		if (!labels)
-			return -ENOMEM;
-		for (size_t i = 0; i < ev->n_attributes; i++)
-			labels[i] = (struct container_label){ ev->attributes[i].key, ev->attributes[i].value };
-		info.labels = labels;
-		info.n_labels = ev->n_attributes;
-	}
+	if (borrow_labels(ev->attributes, ev->n_attributes, &labels) < 0)
+		return -ENOMEM;
+	info.labels = labels;
+	info.n_labels = labels ? ev->n_attributes : 0;
 	return containers_upsert(c->registry, &info);
 }
 
