@@ -530,9 +530,10 @@ int conntable_take_report(struct conntable *t, uint64_t now_ns, struct conn_repo
 		if (!conns)
 			return -ENOMEM;
 	}
-	for (struct conn_node *n = t->open.head; n; n = n->age_next)
+	/* count is the length of both lists together */
+	for (struct conn_node *n = t->open.head; n && i < t->count; n = n->age_next)
 		conns[i++] = n->c;
-	for (struct conn_node *n = t->closed.head; n; n = n->age_next)
+	for (struct conn_node *n = t->closed.head; n && i < t->count; n = n->age_next)
 		conns[i++] = n->c;
 	if (i)
 		qsort(conns, i, sizeof(*conns), report_order);

@@ -57,7 +57,7 @@ int docker_apply_inspect(struct docker_client *c, const struct docker_container 
 	const char *shared = docker_network_mode_container(d->network_mode);
 	int r;
 
-	memcpy(info.id, d->id, sizeof(info.id));
+	snprintf(info.id, sizeof(info.id), "%s", d->id);
 	if (shared)
 		snprintf(info.shares_netns_with, sizeof(info.shares_netns_with), "%s", shared);
 	r = borrow_labels(d->labels, d->n_labels, &labels);

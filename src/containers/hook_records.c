@@ -43,7 +43,7 @@ int hook_record_apply(struct containers *reg, const struct oci_record *rec)
 
 	if (!rec->id || strlen(rec->id) >= sizeof(c.id))
 		return -EINVAL;
-	strcpy(c.id, rec->id);
+	snprintf(c.id, sizeof(c.id), "%s", rec->id);
 	/* the annotations the hook kept (io.kubernetes.*, nerdctl/name, ...) are the container's labels */
 	if (rec->n_annotations) {
 		labels = calloc(rec->n_annotations, sizeof(*labels));

@@ -176,8 +176,8 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 	containers_expire(d->containers, wall_ns);
 	if (now - d->last_sweep_ms >= RECORD_SWEEP_MS) {
 		/* the hook marks records stopped; removing them after the retention is ours to do */
-		int gone = hook_records_sweep(d->o->state_dir,
-					      (double)(wall_ns / NSEC_PER_SEC) - d->o->retention_ms / 1000.0);
+		uint64_t wall_s = wall_ns / NSEC_PER_SEC;
+		int gone = hook_records_sweep(d->o->state_dir, (double)wall_s - d->o->retention_ms / 1000.0);
 
 		if (gone > 0)
 			log_debug("removed %d expired hook records", gone);

@@ -278,7 +278,7 @@ int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void 
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return log_error_errno(-ENAMETOOLONG, "socket path %s is too long", path);
-	strcpy(sa.sun_path, path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (someone_listens(&sa))
 		return log_error_errno(
 			-EADDRINUSE,
@@ -372,7 +372,7 @@ int ipc_request(const char *path, enum ipc_request_kind kind, int timeout_ms, ch
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

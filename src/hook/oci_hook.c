@@ -216,7 +216,7 @@ int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage,
 		return r;
 
 	*ret = st;
-	st = (struct oci_hook_state){ 0 };
+	st = (struct oci_hook_state){ 0 }; // NOLINT(clang-analyzer-deadcode.DeadStores): its cleanup reads it
 	return 0;
 }
 
@@ -261,7 +261,7 @@ int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *r
 	if (r < 0)
 		return r;
 	*ret = cfg;
-	cfg = (struct oci_hook_config){ 0 };
+	cfg = (struct oci_hook_config){ 0 }; // NOLINT(clang-analyzer-deadcode.DeadStores): its cleanup reads it
 	return 0;
 }
 
@@ -302,6 +302,8 @@ int oci_hook_parse_proc_cgroup(const char *buf, char **ret_path, bool *ret_is_v2
 	bool any = false;
 	char *path;
 
+	if (!buf)
+		return -EINVAL;
 	/* lines are "hierarchy-id:controllers:path" */
 	for (const char *line = buf; *line;) {
 		const char *end = strchrnul(line, '\n');

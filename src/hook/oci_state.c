@@ -441,7 +441,7 @@ static int parse_record(yajl_val root, struct oci_record *rec)
 	}
 
 	/* a record always has a name to show */
-	if (!rec->name) {
+	if (!rec->name && rec->id) {
 		rec->name = strndup(rec->id, 12);
 		if (!rec->name)
 			return -ENOMEM;
@@ -507,7 +507,7 @@ int oci_state_load_record(const char *dir, const char *id, struct oci_record *re
 	r = load_record_at(dir_fd, name, &rec);
 	if (r < 0)
 		return r;
-	if (strcmp(rec.id, id))
+	if (!rec.id || strcmp(rec.id, id))
 		return -EINVAL;
 	*ret = rec;
 	rec = (struct oci_record){ 0 };
@@ -552,7 +552,7 @@ int oci_state_read_dir(const char *dir, oci_state_record_cb cb, void *userdata)
 			log_debug_errno(r, "%s/%s: unreadable or malformed record, skipped: %m", dir, de->d_name);
 			continue;
 		}
-		if (strcmp(rec.id, id)) {
+		if (!rec.id || strcmp(rec.id, id)) {
 			log_debug("%s/%s: record is for id '%s', not for its file name, skipped", dir, de->d_name,
 				  rec.id);
 			continue;

@@ -565,7 +565,7 @@ int nat_new_empty(struct nat **ret)
 		int r = -errno;
 
 		nat_free(n);
-		return r;
+		return r < 0 ? r : -EIO;
 	}
 	n->buf = malloc(NAT_RECV_SIZE);
 	if (!n->buf || flows_resize(n, NAT_MIN_BUCKETS) < 0) {

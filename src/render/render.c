@@ -185,9 +185,9 @@ static ssize_t node_get(struct builder *b, const struct graph_node *proto)
 	uint64_t h = hash_str(proto->id);
 	size_t pos;
 
-	INDEX_FOREACH(&b->node_ix, h, pos)
-	if (!strcmp(b->g->nodes[pos].id, proto->id))
-		return pos;
+	INDEX_FOREACH (&b->node_ix, h, pos)
+		if (!strcmp(b->g->nodes[pos].id, proto->id)) // NOLINT(clang-analyzer-core): only nodes are indexed
+			return pos;
 	if (b->g->n_nodes >= b->node_ix_cap)
 		return -ENOMEM; /* sized for the worst case up front; cannot happen */
 	if (grow((void **)&b->g->nodes, &b->nodes_cap, b->g->n_nodes, sizeof(*proto)) < 0)
@@ -259,8 +259,7 @@ static const struct report_conn *find_listener(const struct report *r, const str
 	const struct report_conn *wildcard = NULL;
 	size_t pos;
 
-	INDEX_FOREACH(listeners, want->port, pos)
-	{
+	INDEX_FOREACH (listeners, want->port, pos) {
 		const struct report_conn *l = &r->conns[pos];
 		const struct report_netns *ns;
 
@@ -305,8 +304,7 @@ static const struct report_conn *find_published(const struct report *r, const st
 			if (p->host.port != want->port ||
 			    (!addr_unspecified(&p->host) && !endpoint_equal(&p->host, want)))
 				continue;
-			INDEX_FOREACH(listeners, p->container_port, pos)
-			{
+			INDEX_FOREACH (listeners, p->container_port, pos) {
 				const struct report_conn *l = &r->conns[pos];
 
 				if (l->local.port == p->container_port && report_container_runs_in_netns(c, l->netns))
@@ -327,8 +325,7 @@ static const struct report_conn *find_peer(const struct report *r, const struct 
 
 	const struct report_conn *found = NULL;
 
-	INDEX_FOREACH(tuples, hash_tuple(pl, pr), pos)
-	{
+	INDEX_FOREACH (tuples, hash_tuple(pl, pr), pos) {
 		const struct report_conn *p = &r->conns[pos];
 
 		if (p == c || is_client[pos] || !endpoint_equal(&p->local, pl) || !endpoint_equal(&p->remote, pr))
@@ -404,7 +401,7 @@ static int finish(struct graph *g, uint32_t host_netns)
 
 	/* remember where each node goes: sort a copy tagged with its old index in pid-free field */
 	sorted = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*sorted));
-	new_pos = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*new_pos));
+	new_pos = calloc(g->n_nodes ? g->n_nodes : 1, sizeof(*new_pos));
 	if (!sorted || !new_pos) {
 		free(sorted);
 		free(new_pos);
@@ -429,11 +426,11 @@ static int finish(struct graph *g, uint32_t host_netns)
 		for (size_t i = 0; i < g->n_nodes; i++) {
 			size_t pos;
 
-			INDEX_FOREACH(&ix, hash_str(g->nodes[i].id), pos)
-			if (!strcmp(sorted[pos].id, g->nodes[i].id)) {
-				new_pos[i] = pos;
-				break;
-			}
+			INDEX_FOREACH (&ix, hash_str(g->nodes[i].id), pos)
+				if (!strcmp(sorted[pos].id, g->nodes[i].id)) {
+					new_pos[i] = pos;
+					break;
+				}
 		}
 		index_free(&ix);
 	}
