@@ -292,16 +292,16 @@ static int take_snapshot(const struct conns_options *o, struct conntable *t, enu
 		.source = source, .listeners_only = listeners_only, .only_netns = o->only_netns, .raw_dump = raw
 	};
 	struct snapshot_stats st;
+	bool fell_back;
 	int r;
 
-	r = snapshot_take(t, &so, &st);
-	if (r < 0 && source == SNAPSHOT_SOCK_DIAG && r != -ENOENT) {
-		log_warning("sock_diag failed, reading /proc/PID/net/tcp instead");
-		so.source = SNAPSHOT_PROC;
-		r = snapshot_take(t, &so, &st);
-	}
+	r = snapshot_take_or_proc(t, &so, &st, &fell_back);
+	if (r == -EPERM || r == -EACCES)
+		return log_error_errno(r, "conns needs root to see every process's sockets (%m): run it as root");
+	if (r == -ENOENT && o->only_netns)
+		return log_error_errno(r, "no network namespace with inode %u", o->only_netns);
 	if (r < 0)
-		return r;
+		return log_error_errno(r, "cannot take a snapshot of TCP sockets: %m");
 	log_debug("snapshot: %u namespaces (%u skipped), %u sockets (%u without a process), %u malformed, %.1f ms%s",
 		  st.namespaces, st.namespaces_failed, st.sockets, st.sockets_without_owner, st.malformed,
 		  st.duration_ns / 1e6, st.legacy_dump ? ", one TCPDIAG_GETSOCK dump per namespace" : "");
@@ -328,6 +328,9 @@ static int conns_once(const struct conns_options *o)
 	r = take_snapshot(o, t, source, false, raw);
 	if (r < 0)
 		return r;
+	if (geteuid() != 0)
+		log_warning(
+			"not running as root: other users' processes and namespaces are missing; run ctopo as root");
 	nat = open_nat(o, false);
 	r = conntable_take_report(t, clock_mono_ns(), &rep);
 	if (r < 0) {
@@ -502,10 +505,6 @@ int cmd_conns(int argc, char **argv)
 		log_error("unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
-	if (geteuid() != 0)
-		log_warning(
-			"not running as root: other users' processes and namespaces will be missing; "
-			"run ctopo as root");
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -54,13 +54,9 @@ static int take_snapshot(struct collector *c, bool listeners_only)
 				       .listeners_only = listeners_only,
 				       .only_netns = c->opts.only_netns };
 	struct snapshot_stats st;
-	int r = snapshot_take(c->table, &so, &st);
+	bool fell_back;
+	int r = snapshot_take_or_proc(c->table, &so, &st, &fell_back);
 
-	if (r < 0 && so.source == SNAPSHOT_SOCK_DIAG && r != -ENOENT) {
-		log_warning("sock_diag failed (%s), reading /proc/PID/net/tcp instead", strerror(-r));
-		so.source = SNAPSHOT_PROC;
-		r = snapshot_take(c->table, &so, &st);
-	}
 	if (r < 0)
 		return log_error_errno(r, "taking a snapshot of TCP sockets failed: %m");
 	c->snapshots++;

@@ -277,7 +277,7 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 	socks.states = opts->listeners_only ? SNAPSHOT_LISTEN_STATES : SNAPSHOT_CONN_STATES | SNAPSHOT_LISTEN_STATES;
 	home_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home_fd < 0)
-		return log_error_errno(-errno, "cannot open our own network namespace: %m");
+		return log_debug_errno(-errno, "snapshot: cannot open our own network namespace: %m");
 	nslist = opts->namespaces;
 	if (!nslist) {
 		r = netns_discover(&discovered);
@@ -312,9 +312,9 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 	}
 	netns_list_clear(&discovered);
 	if (done == 0 && stats.namespaces > 0)
-		return log_error_errno(first_err, "could not read the sockets of any network namespace: %m");
+		return log_debug_errno(first_err, "snapshot: could not read the sockets of any network namespace: %m");
 	if (opts->only_netns && stats.namespaces == 0)
-		return log_error_errno(-ENOENT, "no network namespace with inode %u", opts->only_netns);
+		return log_debug_errno(-ENOENT, "snapshot: no network namespace with inode %u", opts->only_netns);
 
 	/* after the dumps, so nearly every socket they found is in some fd table by now */
 	r = sock_owners_scan(&owners);
@@ -324,9 +324,25 @@ int snapshot_take(struct conntable *t, const struct snapshot_options *opts, stru
 	r = feed_table(t, &socks, owners, opts->source, &stats);
 	conntable_sync_end(t, opts->listeners_only, opts->only_netns, clock_mono_ns());
 	if (r < 0)
-		return log_error_errno(r, "cannot store the snapshot: %m");
+		return log_debug_errno(r, "snapshot: cannot store it: %m");
 	stats.duration_ns = clock_mono_ns() - start;
 	if (ret_stats)
 		*ret_stats = stats;
 	return 0;
+}
+
+int snapshot_take_or_proc(struct conntable *t, const struct snapshot_options *opts, struct snapshot_stats *ret_stats,
+			  bool *ret_fell_back)
+{
+	struct snapshot_options proc = *opts;
+	int r;
+
+	*ret_fell_back = false;
+	r = snapshot_take(t, opts, ret_stats);
+	if (r >= 0 || opts->source != SNAPSHOT_SOCK_DIAG || r == -ENOENT)
+		return r;
+	log_debug_errno(r, "snapshot: sock_diag failed (%m), reading /proc/PID/net/tcp instead");
+	proc.source = SNAPSHOT_PROC;
+	*ret_fell_back = true;
+	return snapshot_take(t, &proc, ret_stats);
 }

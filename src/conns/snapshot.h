@@ -52,4 +52,10 @@ struct snapshot_stats {
  * fails is skipped (debug message); only a failure that leaves nothing usable returns -errno. */
 int snapshot_take(struct conntable *t, const struct snapshot_options *opts, struct snapshot_stats *ret_stats);
 
+/* snapshot_take(), and when sock_diag fails (other than -ENOENT: no such namespace) the same from
+ * /proc/PID/net/tcp; *ret_fell_back says so. Messages at debug level only: -EPERM or -EACCES
+ * (not root) and -ENOENT (no namespace opts->only_netns) are the caller's to explain. */
+int snapshot_take_or_proc(struct conntable *t, const struct snapshot_options *opts, struct snapshot_stats *ret_stats,
+			  bool *ret_fell_back);
+
 #endif

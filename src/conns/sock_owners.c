@@ -211,7 +211,7 @@ int sock_owners_scan(struct sock_owners **ret)
 	if (!o)
 		return -ENOMEM;
 	if (!proc)
-		return log_error_errno(-errno, "cannot list /proc: %m");
+		return log_debug_errno(-errno, "socket owners: cannot list /proc: %m");
 	r = owners_grow(o);
 	if (r < 0)
 		return r;

@@ -53,6 +53,7 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 	struct nat *nat = NULL;
 	struct conn_report conns = { 0 };
 	struct snapshot_stats st;
+	bool fell_back;
 	int r;
 
 	r = conntable_new(0, &table);
@@ -60,16 +61,9 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 		log_error_errno(r, "cannot make the connection table: %m");
 		goto out;
 	}
-	r = snapshot_take(table, &so, &st);
-	if (r < 0 && so.source == SNAPSHOT_SOCK_DIAG) {
-		log_warning("sock_diag failed (%s), reading /proc/PID/net/tcp instead", strerror(-r));
-		so.source = SNAPSHOT_PROC;
-		r = snapshot_take(table, &so, &st);
-	}
-	if (r < 0) {
-		log_error_errno(r, "taking a snapshot of TCP sockets failed: %m");
-		goto out;
-	}
+	r = snapshot_take_or_proc(table, &so, &st, &fell_back);
+	if (r < 0)
+		goto out; /* report_fetch says why */
 	r = conntable_take_report(table, clock_mono_ns(), &conns);
 	if (r < 0)
 		goto out;
@@ -116,36 +110,63 @@ bool report_source_option(struct report_source_options *o, int c, const char *ar
 	}
 }
 
+/* The one line a user sees when there is no report: what failed and what to do. */
+static void explain_no_report(const struct report_source_options *o, const char *path, int daemon_r, int r)
+{
+	if (r != -EPERM && r != -EACCES)
+		log_error_errno(r, "cannot take a snapshot of TCP sockets: %m");
+	else if (daemon_r == -EACCES)
+		log_error(
+			"the ctopo daemon at %s answers root and the group ctopo only, and a snapshot without it "
+			"needs root: run as root, or join the group ctopo",
+			path);
+	else if (o->no_daemon)
+		log_error(
+			"a snapshot of every process's sockets needs root: run as root, or leave out "
+			"--no-daemon and ask a running `ctopo daemon` (as root or in the group ctopo)");
+	else
+		log_error(
+			"no ctopo daemon answers on %s, and a snapshot without it needs root: run as root, or "
+			"start `ctopo daemon` and ask it as root or in the group ctopo",
+			path);
+}
+
 int report_fetch(const struct report_source_options *o, struct report **ret, bool *ret_from_daemon)
 {
 	const char *path = o->socket_path ? o->socket_path : IPC_DEFAULT_SOCKET;
 	_cleanup_free_ char *buf = NULL;
 	char err[256] = "";
 	size_t len;
-	int r;
+	int r, daemon_r = -ENOENT;
+	bool unreadable = false;
 
 	*ret_from_daemon = false;
 	if (!o->no_daemon) {
-		r = ipc_request(path, IPC_REQ_REPORT, DAEMON_TIMEOUT_MS, &buf, &len);
-		if (r == 0) {
-			r = report_parse_json(buf, len, ret, err, sizeof(err));
-			if (r == 0) {
+		daemon_r = ipc_request(path, IPC_REQ_REPORT, DAEMON_TIMEOUT_MS, &buf, &len);
+		if (daemon_r == 0) {
+			daemon_r = report_parse_json(buf, len, ret, err, sizeof(err));
+			if (daemon_r == 0) {
 				*ret_from_daemon = true;
 				return 0;
 			}
-			log_warning(
-				"the daemon at %s sent a report this ctopo cannot read (%s); taking a "
-				"snapshot instead",
-				path, err);
-		} else if (r == -EACCES) {
-			log_warning(
-				"the daemon at %s refused us (root or the group ctopo only); taking a "
-				"snapshot instead",
-				path);
-		} else if (r != -ENOENT && r != -ECONNREFUSED) {
-			log_warning("the daemon at %s did not answer (%s); taking a snapshot instead", path,
-				    strerror(-r));
+			unreadable = true;
 		}
+		log_debug_errno(daemon_r, "no report from the daemon at %s: %m", path);
 	}
-	return report_snapshot(o, ret);
+	r = report_snapshot(o, ret);
+	if (r < 0) {
+		explain_no_report(o, path, daemon_r, r);
+		return r;
+	}
+	/* the snapshot stands in; a daemon that is there but did not serve is worth saying */
+	if (daemon_r == -EACCES)
+		log_warning("the daemon at %s refused us (root or the group ctopo only); this is a snapshot instead",
+			    path);
+	else if (unreadable)
+		log_warning("the daemon at %s sent a report this ctopo cannot read (%s); this is a snapshot instead",
+			    path, err[0] ? err : strerror(-daemon_r));
+	else if (daemon_r != -ENOENT && daemon_r != -ECONNREFUSED)
+		log_warning("the daemon at %s did not answer (%s); this is a snapshot instead", path,
+			    strerror(-daemon_r));
+	return 0;
 }
