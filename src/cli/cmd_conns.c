@@ -4,11 +4,11 @@
  * per interval, short-lived connections included exactly once. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -18,6 +18,7 @@
 #include "common/escape.h"
 #include "common/jsonw.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "common/util.h"
 #include "conns/collector.h"
 #include "conns/conntable.h"
@@ -25,8 +26,6 @@
 #include "net/nat.h"
 #include "tracker/event.h"
 #include "tracker/tracker.h"
-
-#define MAX_POLL_FDS 2 /* the tracker and NAT */
 
 struct conns_options {
 	bool json;
@@ -38,14 +37,6 @@ struct conns_options {
 	const char *save_diag;
 	struct tracker_options tracker;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 static void conns_usage(FILE *out)
 {
@@ -343,11 +334,60 @@ static int conns_once(const struct conns_options *o)
 	return 0;
 }
 
-static uint64_t ms_until(uint64_t deadline_ns)
-{
-	uint64_t now = clock_mono_ns();
+struct watch {
+	const struct conns_options *o;
+	struct collector *col;
+	struct nat *nat;
+};
 
-	return deadline_ns > now ? (deadline_ns - now + 999999) / 1000000 : 0;
+static int on_tracker(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct watch *w = userdata;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (collector_process(w->col) < 0)
+		return log_error_errno(-ENOMEM, "cannot store connections: %m"); /* stops the loop */
+	return 0;
+}
+
+static int on_nat(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct watch *w = userdata;
+	int r = nat_process(w->nat);
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (r < 0)
+		log_debug_errno(r, "reading conntrack events failed: %m");
+	return 0;
+}
+
+/* Every interval: one report. The timer counts what a slow report missed: no bursts follow. */
+static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct watch *w = userdata;
+	struct collector_stats cs;
+	struct conn_report rep;
+	int r;
+
+	(void)events;
+	timerfd_drain(fd);
+	if (w->nat)
+		nat_update_namespaces(w->nat, NULL);
+	/* refreshes listeners (or everything after lost events, or from /proc) first */
+	r = collector_take_report(w->col, &rep);
+	if (r < 0)
+		return log_error_errno(r, "cannot make the report: %m"); /* stops the loop */
+	collector_get_stats(w->col, &cs);
+	print_report(w->o, &rep,
+		     &(struct report_extra){ cs.ebpf ? "ebpf" : "proc", cs.ebpf ? &cs.tracker : NULL, w->nat });
+	conn_report_free(&rep);
+	if (ferror(stdout))
+		loop_quit(l); /* the reader went away */
+	return 0;
 }
 
 static int conns_watch(const struct conns_options *o)
@@ -357,78 +397,53 @@ static int conns_watch(const struct conns_options *o)
 					.only_netns = o->only_netns,
 					.max_entries = o->max_entries,
 					.tracker = o->tracker };
-	struct collector *col = NULL;
+	struct watch w = { .o = o };
 	struct collector_stats cs;
-	struct nat *nat = NULL;
-	uint64_t interval_ns = (uint64_t)o->watch_seconds * 1000000000ull, next;
+	struct loop *l = NULL;
 	int r;
 
+	r = loop_new(&l);
+	if (r == 0)
+		r = loop_handle_stop_signals(l);
+	if (r < 0) {
+		loop_free(l);
+		return log_error_errno(r, "cannot set up the event loop: %m");
+	}
 	/* attaches the tracker first and buffers its events over the first snapshot */
-	r = collector_new(&co, &col);
+	r = collector_new(&co, &w.col);
 	if (r < 0)
-		return r;
-	collector_get_stats(col, &cs);
-	nat = open_nat(o, true);
+		goto out;
+	collector_get_stats(w.col, &cs);
+	w.nat = open_nat(o, true);
+	if (collector_fd(w.col) >= 0)
+		r = loop_add(l, collector_fd(w.col), EPOLLIN, on_tracker, &w);
+	if (r >= 0 && w.nat)
+		r = loop_add(l, nat_fd(w.nat), EPOLLIN, on_nat, &w);
+	if (r >= 0)
+		r = loop_add_timer(l, (uint64_t)o->watch_seconds * 1000, on_interval, &w);
+	if (r < 0) {
+		log_error_errno(r, "cannot set up the event loop: %m");
+		goto out;
+	}
 	log_info("watching TCP connections (%s), a report every %u s; Ctrl-C to stop",
 		 cs.ebpf ? "BPF tracker" : "polling /proc", o->watch_seconds);
-
-	next = clock_mono_ns() + interval_ns;
-	while (!stop_requested) {
-		struct pollfd pfd[MAX_POLL_FDS];
-		size_t npfd = 0;
-		struct conn_report rep;
-
-		if (collector_fd(col) >= 0)
-			pfd[npfd++] = (struct pollfd){ .fd = collector_fd(col), .events = POLLIN };
-		if (nat)
-			pfd[npfd++] = (struct pollfd){ .fd = nat_fd(nat), .events = POLLIN };
-		r = poll(pfd, npfd, (int)ms_until(next));
-		if (r < 0 && errno != EINTR) {
-			r = log_error_errno(-errno, "poll failed: %m");
-			goto out;
-		}
-		for (size_t i = 0; r > 0 && i < npfd; i++) {
-			if (!(pfd[i].revents & (POLLIN | POLLERR)))
-				continue;
-			if (pfd[i].fd == collector_fd(col)) {
-				if (collector_process(col) < 0) {
-					r = log_error_errno(-ENOMEM, "cannot store connections: %m");
-					goto out;
-				}
-			} else if (nat_process(nat) < 0) {
-				log_debug("reading conntrack events failed: %m");
-			}
-		}
-		if (clock_mono_ns() < next)
-			continue;
-
-		next += interval_ns;
-		if (nat)
-			nat_update_namespaces(nat, NULL);
-		/* refreshes listeners (or everything after lost events, or from /proc) first */
-		r = collector_take_report(col, &rep);
-		if (r < 0) {
-			log_error_errno(r, "cannot make the report: %m");
-			goto out;
-		}
-		collector_get_stats(col, &cs);
-		print_report(o, &rep,
-			     &(struct report_extra){ cs.ebpf ? "ebpf" : "proc", cs.ebpf ? &cs.tracker : NULL, nat });
-		conn_report_free(&rep);
-		if (ferror(stdout))
-			break; /* the reader went away */
-		if (clock_mono_ns() > next)
-			next = clock_mono_ns() + interval_ns; /* a slow report: do not queue up bursts */
-	}
-	r = 0;
-	collector_get_stats(col, &cs);
+	r = loop_run(l);
+	if (r < 0)
+		goto out;
+	collector_get_stats(w.col, &cs);
 	if (cs.ebpf)
 		fprintf(stderr, "ctopo: %llu events, %llu lost (ring buffer full)\n",
 			(unsigned long long)cs.tracker.events, (unsigned long long)cs.tracker.lost);
 out:
-	collector_free(col);
-	nat_free(nat);
-	return r;
+	/* the loop lets go of the fds first: they belong to the collector and nat */
+	if (w.col && collector_fd(w.col) >= 0)
+		loop_remove(l, collector_fd(w.col));
+	if (w.nat)
+		loop_remove(l, nat_fd(w.nat));
+	loop_free(l);
+	collector_free(w.col);
+	nat_free(w.nat);
+	return r < 0 ? r : 0;
 }
 
 int cmd_conns(int argc, char **argv)
@@ -447,7 +462,6 @@ int cmd_conns(int argc, char **argv)
 		{},
 	};
 	struct conns_options o = { 0 };
-	struct sigaction sa = { .sa_handler = on_stop_signal };
 	unsigned long long v;
 	int c, r;
 
@@ -506,8 +520,6 @@ int cmd_conns(int argc, char **argv)
 		return 2;
 	}
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = o.watch_seconds ? conns_watch(&o) : conns_once(&o);
 	return r < 0 ? 1 : 0;

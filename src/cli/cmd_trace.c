@@ -5,9 +5,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "common/util.h"
 #include "tracker/event.h"
 #include "tracker/tracker.h"
@@ -20,12 +22,19 @@ struct trace_filter {
 	uint32_t pid;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int sig)
+/* The ring buffer has events: print them (through print_event). */
+static int on_ring(struct loop *l, int fd, uint32_t events, void *userdata)
 {
-	(void)sig;
-	stop_requested = 1;
+	struct tracker *t = userdata;
+	int r = tracker_poll(t, 0);
+
+	(void)fd;
+	(void)events;
+	if (r < 0)
+		return log_error_errno(r, "reading the ring buffer failed: %m"); /* stops the loop */
+	if (ferror(stdout))
+		loop_quit(l); /* the reader went away (EPIPE) */
+	return 0;
 }
 
 static void trace_usage(FILE *out)
@@ -88,7 +97,7 @@ int cmd_trace(int argc, char **argv)
 	struct trace_filter filter = { 0 };
 	struct tracker_stats stats = { 0 };
 	struct tracker *t = NULL;
-	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct loop *l = NULL;
 	unsigned long long v;
 	int c, r;
 
@@ -133,30 +142,37 @@ int cmd_trace(int argc, char **argv)
 		return 2;
 	}
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	r = tracker_new(&opts, print_event, &filter, &t);
-	if (r < 0)
+	r = loop_new(&l);
+	if (r == 0)
+		r = loop_handle_stop_signals(l);
+	if (r < 0) {
+		loop_free(l);
+		log_error_errno(r, "cannot set up the event loop: %m");
 		return 1;
-	log_info("tracing TCP connections; Ctrl-C to stop");
-	if (!filter.json)
-		event_print_table_header(stdout);
-	while (!stop_requested) {
-		r = tracker_poll(t, 200);
-		if (r < 0) {
-			log_error_errno(r, "reading the ring buffer failed: %m");
-			break;
-		}
-		if (ferror(stdout))
-			break; /* the reader went away (EPIPE) */
+	}
+	r = tracker_new(&opts, print_event, &filter, &t);
+	if (r < 0) {
+		loop_free(l);
+		return 1;
+	}
+	r = loop_add(l, tracker_fd(t), EPOLLIN, on_ring, t);
+	if (r < 0) {
+		log_error_errno(r, "cannot watch the ring buffer: %m");
+	} else {
+		log_info("tracing TCP connections; Ctrl-C to stop");
+		if (!filter.json)
+			event_print_table_header(stdout);
+		r = loop_run(l);
+		loop_remove(l, tracker_fd(t));
 	}
 	tracker_poll(t, 0); /* what was already in the ring buffer still counts */
 	if (tracker_read_stats(t, &stats) == 0)
 		fprintf(stderr, "ctopo: %llu events, %llu lost (ring buffer full)\n", (unsigned long long)stats.events,
 			(unsigned long long)stats.lost);
 	tracker_free(t);
+	loop_free(l);
 	return r < 0 ? 1 : 0;
 }
