@@ -8,7 +8,8 @@
 #include "common/escape.h"
 
 static int max_level = LOG_INFO;
-static bool to_syslog;
+static const char *prefix = "ctopo";
+static bool to_stderr = true, to_syslog;
 
 void log_set_max_level(int level)
 {
@@ -20,9 +21,22 @@ int log_get_max_level(void)
 	return max_level;
 }
 
+void log_set_prefix(const char *p)
+{
+	prefix = p;
+}
+
 void log_open_syslog(const char *ident)
 {
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	to_syslog = true;
+	to_stderr = false;
+}
+
+void log_copy_to_syslog(const char *ident)
+{
+	/* no LOG_NDELAY: connect only when there is something to say */
+	openlog(ident, LOG_PID, LOG_DAEMON);
 	to_syslog = true;
 }
 
@@ -41,9 +55,9 @@ void log_msg(int level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	escape_strn(shown, sizeof(shown), msg, sizeof(msg));
+	if (to_stderr)
+		fprintf(stderr, "%s: %s\n", prefix, shown);
 	if (to_syslog)
 		syslog(level, "%s", shown);
-	else
-		fprintf(stderr, "ctopo: %s\n", shown);
 	errno = saved_errno;
 }

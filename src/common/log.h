@@ -8,7 +8,13 @@
 
 void log_set_max_level(int level); /* LOG_ERR .. LOG_DEBUG; default LOG_INFO */
 int log_get_max_level(void);
-void log_open_syslog(const char *ident); /* from now on, messages go to syslog too */
+/* "PREFIX: message" on stderr; "ctopo" unless set */
+void log_set_prefix(const char *prefix);
+/* From now on messages go to syslog instead of stderr (the daemon as a service). */
+void log_open_syslog(const char *ident);
+/* From now on messages go to stderr and syslog both, connecting on the first one (the OCI hook:
+ * the runtime may swallow its stderr). */
+void log_copy_to_syslog(const char *ident);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "hook/oci_hook.h"
 
 static void usage(FILE *out)
@@ -50,9 +51,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{},
 	};
-	struct oci_hook_options opts = { .syslog = true };
+	struct oci_hook_options opts = { 0 };
 	int c;
 
+	log_set_prefix("ctopo-oci-hook");
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_STATE_DIR:
@@ -76,22 +78,22 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "ctopo-oci-hook: expected one STAGE argument (prestart, createRuntime or poststop)\n");
+		log_error("expected one STAGE argument (prestart, createRuntime or poststop)");
 		return OCI_HOOK_EXIT_USAGE;
 	}
 	if (oci_hook_stage_from_string(argv[optind], &opts.stage) < 0) {
-		fprintf(stderr, "ctopo-oci-hook: unknown stage '%s': use prestart, createRuntime or poststop\n",
-			argv[optind]);
+		log_error("unknown stage '%s': use prestart, createRuntime or poststop", argv[optind]);
 		return OCI_HOOK_EXIT_USAGE;
 	}
 	if (opts.state_dir && opts.state_dir[0] != '/') {
-		fprintf(stderr, "ctopo-oci-hook: --state-dir must be an absolute path (a hook's cwd is the bundle)\n");
+		log_error("--state-dir must be an absolute path (a hook's cwd is the bundle)");
 		return OCI_HOOK_EXIT_USAGE;
 	}
 	if (isatty(STDIN_FILENO)) {
-		fprintf(stderr,
-			"ctopo-oci-hook: reads the container's OCI state JSON on stdin; run by an OCI runtime\n");
+		log_error("reads the container's OCI state JSON on stdin; run by an OCI runtime");
 		return OCI_HOOK_EXIT_USAGE;
 	}
+	/* problems go to syslog too: the runtime may swallow our stderr */
+	log_copy_to_syslog("ctopo-oci-hook");
 	return oci_hook_run_fd(&opts, STDIN_FILENO);
 }

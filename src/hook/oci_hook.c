@@ -9,11 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <syslog.h>
 #include <time.h>
 
 #include "common/clock.h"
-#include "common/escape.h"
+#include "common/log.h"
 #include "common/util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -501,32 +500,22 @@ struct hook_run {
 	bool trouble;
 };
 
-/* One line to stderr and, when asked, to syslog: the runtime may swallow our stderr. */
+/* One line through log.c, naming the container once its state parsed (hook_main sends it to
+ * stderr and syslog: the runtime may swallow our stderr). */
 static void report(struct hook_run *run, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void report(struct hook_run *run, int level, const char *fmt, ...)
 {
-	char raw[1024], msg[2 * ESCAPE_MAX];
+	char raw[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	/* the id and what the message quotes come from the runtime's stdin */
-	escape_strn(msg, sizeof(msg), raw, sizeof(raw));
+	/* the id and what the message quotes come from the runtime's stdin: log_msg escapes the line */
 	if (run->id)
-		fprintf(stderr, "ctopo-oci-hook: %s: %s\n", ESCAPED(run->id), msg);
+		log_msg(level, "%s: %s", run->id, raw);
 	else
-		fprintf(stderr, "ctopo-oci-hook: %s\n", msg);
-	if (run->opts->syslog) {
-		static bool syslog_open;
-
-		if (!syslog_open) {
-			/* no LOG_NDELAY: connect only when there is something to say */
-			openlog("ctopo-oci-hook", LOG_PID, LOG_DAEMON);
-			syslog_open = true;
-		}
-		syslog(level, "%s%s%s", run->id ? ESCAPED(run->id) : "", run->id ? ": " : "", msg);
-	}
+		log_msg(level, "%s", raw);
 }
 
 /* ctopo's own trouble: reported, and fatal only with --strict. */
@@ -705,7 +694,7 @@ static void debug_record(struct hook_run *run, const struct oci_record *rec)
 	size_t len;
 
 	if (run->opts->debug && oci_record_format(rec, &json, &len) >= 0)
-		fprintf(stderr, "ctopo-oci-hook: %s/%s.json: %s\n", run->state_dir, rec->id, json);
+		log_msg(LOG_INFO, "%s/%s.json: %s", run->state_dir, rec->id, json);
 }
 
 static int exit_code(const struct hook_run *run)
@@ -742,7 +731,7 @@ int oci_hook_run(const struct oci_hook_options *opts, const char *input, size_t 
 			/* no record (the hook was added after the start, or a failed start): still leave
 			 * a stopped one so the id has a name in the next report */
 			if (r != -ENOENT && opts->debug)
-				report(&run, LOG_DEBUG, "previous record unreadable (%s), writing a new one",
+				report(&run, LOG_INFO, "previous record unreadable (%s), writing a new one",
 				       strerror(-r));
 			r = build_record(&run, &st, &rec);
 		}

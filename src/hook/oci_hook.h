@@ -82,12 +82,11 @@ struct oci_hook_options {
 	enum oci_hook_stage stage;
 	const char *state_dir; /* NULL: OCI_STATE_DEFAULT_DIR */
 	bool strict;
-	bool debug;  /* say what was recorded on stderr */
-	bool syslog; /* copy problems to syslog (off in unit tests) */
+	bool debug; /* say what was recorded on stderr */
 };
 
 /* Everything the hook does after reading stdin; returns the process exit code and prints one
- * line per problem on stderr (and syslog). */
+ * line per problem through log.c (hook_main: stderr and syslog). */
 int oci_hook_run(const struct oci_hook_options *opts, const char *input, size_t len);
 
 /* Read stdin (at most OCI_HOOK_STDIN_MAX) and run; returns the exit code. */
