@@ -296,7 +296,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct request *r = userp;
 	struct docker_client *c = r->client;
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t n = size * nmemb;
 	long code = 0;
 
@@ -402,7 +402,7 @@ static int ping_done(struct docker_client *c, struct request *r)
 static int list_done(struct docker_client *c, struct request *r)
 {
 	struct docker_container_list list = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	char reason[320];
 	int ret;
 
@@ -433,7 +433,7 @@ static int list_done(struct docker_client *c, struct request *r)
 static int inspect_done(struct docker_client *c, struct request *r, long code)
 {
 	struct docker_container d = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	char reason[320];
 	int ret;
 
@@ -476,7 +476,7 @@ static int request_done(struct docker_client *c, struct request *r, CURLcode res
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (r->kind == REQUEST_EVENTS) {
-		struct docker_parse_error perr = { { 0 } };
+		struct json_error perr = { { 0 } };
 
 		if (result == CURLE_OK && code == 200 && docker_event_parser_finish(c->event_parser, &perr) < 0)
 			log_debug("docker: %s", perr.message);

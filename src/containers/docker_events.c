@@ -57,7 +57,7 @@ struct docker_event_parser {
 	size_t bytes_in_object;
 	uint64_t objects;
 	int failed; /* sticky error of the stream */
-	char failed_message[sizeof(((struct docker_parse_error *)0)->message)];
+	char failed_message[sizeof(((struct json_error *)0)->message)];
 };
 
 static const char *field_name(enum event_field f)
@@ -539,13 +539,13 @@ uint64_t docker_event_parser_objects(const struct docker_event_parser *p)
 	return p->objects;
 }
 
-static int stream_failed(struct docker_event_parser *p, int r, struct docker_parse_error *err)
+static int stream_failed(struct docker_event_parser *p, int r, struct json_error *err)
 {
 	p->failed = r;
-	return docker_parse_fail(err, r, "%s", p->failed_message);
+	return json_fail(err, r, "%s", p->failed_message);
 }
 
-static int yajl_failure(struct docker_event_parser *p, const char *buf, size_t len, struct docker_parse_error *err)
+static int yajl_failure(struct docker_event_parser *p, const char *buf, size_t len, struct json_error *err)
 {
 	unsigned char *m = yajl_get_error(p->yajl, 0, (const unsigned char *)buf, len);
 
@@ -558,10 +558,10 @@ static int yajl_failure(struct docker_event_parser *p, const char *buf, size_t l
 	return stream_failed(p, -EBADMSG, err);
 }
 
-int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, size_t len, struct docker_parse_error *err)
+int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, size_t len, struct json_error *err)
 {
 	if (p->failed)
-		return docker_parse_fail(err, p->failed, "%s", p->failed_message);
+		return json_fail(err, p->failed, "%s", p->failed_message);
 	while (len > 0) {
 		size_t n = len < EVENT_FEED_SLICE ? len : EVENT_FEED_SLICE;
 		yajl_status st;
@@ -594,12 +594,12 @@ int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, siz
 	return 0;
 }
 
-int docker_event_parser_finish(struct docker_event_parser *p, struct docker_parse_error *err)
+int docker_event_parser_finish(struct docker_event_parser *p, struct json_error *err)
 {
 	yajl_status st;
 
 	if (p->failed)
-		return docker_parse_fail(err, p->failed, "%s", p->failed_message);
+		return json_fail(err, p->failed, "%s", p->failed_message);
 	st = yajl_complete_parse(p->yajl);
 	if (st != yajl_status_ok || p->depth > 0) {
 		snprintf(p->failed_message, sizeof(p->failed_message), "events stream: truncated inside event %" PRIu64,
@@ -644,15 +644,15 @@ static void single_on_skip(const char *message, void *userdata)
 		snprintf(s->message, sizeof(s->message), "%s", message);
 }
 
-int docker_parse_event(const char *buf, size_t len, struct docker_event *ret, struct docker_parse_error *err)
+int docker_parse_event(const char *buf, size_t len, struct docker_event *ret, struct json_error *err)
 {
 	struct docker_event_parser *p = NULL;
 	struct single_event s = { .ev.exit_code = -1 };
 	int r;
 
 	if (len > DOCKER_EVENT_MAX)
-		return docker_parse_fail(err, -E2BIG, "event of %zu bytes exceeds the limit of %u KiB", len,
-					 DOCKER_EVENT_MAX >> 10);
+		return json_fail(err, -E2BIG, "event of %zu bytes exceeds the limit of %u KiB", len,
+				 DOCKER_EVENT_MAX >> 10);
 	r = docker_event_parser_new(single_on_event, single_on_skip, &s, &p);
 	if (r < 0)
 		return r;
@@ -661,9 +661,9 @@ int docker_parse_event(const char *buf, size_t len, struct docker_event *ret, st
 		r = docker_event_parser_finish(p, err);
 	docker_event_parser_free(p);
 	if (r == 0 && s.events + s.skipped != 1)
-		r = docker_parse_fail(err, -EBADMSG, s.events + s.skipped ? "more than one object" : "no event object");
+		r = json_fail(err, -EBADMSG, s.events + s.skipped ? "more than one object" : "no event object");
 	else if (r == 0 && s.skipped)
-		r = docker_parse_fail(err, -EBADMSG, "%s", s.message);
+		r = json_fail(err, -EBADMSG, "%s", s.message);
 	else if (r == 0 && s.out_of_memory)
 		r = -ENOMEM;
 	if (r < 0) {

@@ -57,14 +57,13 @@ void docker_event_parser_free(struct docker_event_parser *p);
  * for every 4 KiB fed: an object is cut off at most 4 KiB past the limit, which keeps the memory
  * yajl may buffer for one token bounded). Either is final for this stream: the caller drops the
  * connection and starts a new parser. */
-int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, size_t len,
-			     struct docker_parse_error *err);
+int docker_event_parser_feed(struct docker_event_parser *p, const char *buf, size_t len, struct json_error *err);
 /* The stream ended: -EBADMSG when it stopped inside an object. */
-int docker_event_parser_finish(struct docker_event_parser *p, struct docker_parse_error *err);
+int docker_event_parser_finish(struct docker_event_parser *p, struct json_error *err);
 /* Objects completed so far (events and skipped ones). */
 uint64_t docker_event_parser_objects(const struct docker_event_parser *p);
 
 /* One complete events object, e.g. one line of a capture. */
-int docker_parse_event(const char *buf, size_t len, struct docker_event *ret, struct docker_parse_error *err);
+int docker_parse_event(const char *buf, size_t len, struct docker_event *ret, struct json_error *err);
 
 #endif

@@ -13,19 +13,8 @@
 #include <time.h>
 #include <yajl/yajl_tree.h>
 
+#include "common/json_read.h"
 #include "common/util.h"
-
-int docker_parse_fail(struct docker_parse_error *err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
 
 bool docker_is_container_id(const char *s, size_t len)
 {
@@ -94,147 +83,71 @@ const char *docker_network_mode_container(const char *network_mode)
 
 /* ---- the tree parsers (inspect, list) ---- */
 
-static const char *value_kind(yajl_val v)
-{
-	if (!v)
-		return "nothing";
-	switch (v->type) {
-	case yajl_t_string:
-		return "a string";
-	case yajl_t_number:
-		return "a number";
-	case yajl_t_object:
-		return "an object";
-	case yajl_t_array:
-		return "an array";
-	case yajl_t_true:
-	case yajl_t_false:
-		return "a boolean";
-	case yajl_t_null:
-		return "null";
-	default:
-		return "something else";
-	}
-}
-
-#define PATH(...) ((const char *[]){ __VA_ARGS__, NULL })
-
-static const char *path_name(const char *const *path, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; path[i] && o < size; i++)
-		o += snprintf(buf + o, size - o, "%s%s", i ? "." : "", path[i]);
-	return buf;
-}
-
-/* The value at path; NULL when missing or JSON null (Docker sends null for empty lists). */
-static yajl_val lookup(yajl_val obj, const char **path)
-{
-	yajl_val v = yajl_tree_get(obj, path, yajl_t_any);
-
-	return YAJL_IS_NULL(v) ? NULL : v;
-}
-
-static int wrong_type(struct docker_parse_error *err, const char **path, const char *expected, yajl_val v)
+static int wrong_type(struct json_error *err, const char *const *path, const char *expected, yajl_val v)
 {
 	char name[128];
 
-	return docker_parse_fail(err, -EBADMSG, "%s: expected %s, got %s", path_name(path, name, sizeof(name)),
-				 expected, value_kind(v));
+	return json_fail(err, -EBADMSG, "%s: expected %s, got %s", json_path_name(path, name, sizeof(name)), expected,
+			 json_kind(v));
 }
 
-static int copy_bounded(const char *s, const char *what, char **ret, struct docker_parse_error *err)
+static int copy_bounded(const char *s, const char *what, char **ret, struct json_error *err)
 {
 	size_t len = strlen(s);
 
 	if (len > DOCKER_STRING_MAX)
-		return docker_parse_fail(err, -E2BIG, "%s: string of %zu bytes exceeds the limit of %d", what, len,
-					 DOCKER_STRING_MAX);
+		return json_fail(err, -E2BIG, "%s: string of %zu bytes exceeds the limit of %d", what, len,
+				 DOCKER_STRING_MAX);
 	*ret = strdup(s);
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int get_string(yajl_val obj, const char **path, char **ret, struct docker_parse_error *err)
+/* a string field of Docker's: at most DOCKER_STRING_MAX bytes */
+#define DOCKER_STRING(p, type, member)                                                                            \
+	{                                                                                                         \
+		.path = (p), .read = json_read_string, .offset = offsetof(type, member), .max = DOCKER_STRING_MAX \
+	}
+
+/* uint64_t: RFC 3339 to ns since the epoch */
+static int read_time(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	yajl_val v = lookup(obj, path);
-	char name[128];
-
-	*ret = NULL;
-	if (!v)
-		return 0;
-	if (!YAJL_IS_STRING(v))
-		return wrong_type(err, path, "a string", v);
-	return copy_bounded(v->u.string, path_name(path, name, sizeof(name)), ret, err);
-}
-
-static int get_bool(yajl_val obj, const char **path, bool *ret, struct docker_parse_error *err)
-{
-	yajl_val v = lookup(obj, path);
-
-	*ret = false;
-	if (!v)
-		return 0;
-	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-		return wrong_type(err, path, "a boolean", v);
-	*ret = YAJL_IS_TRUE(v);
-	return 0;
-}
-
-static int get_int(yajl_val obj, const char **path, long long min, long long max, long long *ret,
-		   struct docker_parse_error *err)
-{
-	yajl_val v = lookup(obj, path);
-	char name[128];
-
-	*ret = 0;
-	if (!v)
-		return 0;
-	if (!YAJL_IS_INTEGER(v))
-		return wrong_type(err, path, "an integer", v);
-	if (YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
-		return docker_parse_fail(err, -EBADMSG, "%s: %lld is out of range", path_name(path, name, sizeof(name)),
-					 YAJL_GET_INTEGER(v));
-	*ret = YAJL_GET_INTEGER(v);
-	return 0;
-}
-
-static int get_time(yajl_val obj, const char **path, uint64_t *ret, struct docker_parse_error *err)
-{
+	const struct json_field as_string = { .path = f->path, .max = DOCKER_STRING_MAX };
 	_cleanup_free_ char *s = NULL;
+	uint64_t *ns = ret;
 	char name[128], q[64];
 	int r;
 
-	*ret = 0;
-	r = get_string(obj, path, &s, err);
+	*ns = 0;
+	r = json_read_string(v, &as_string, &s, err);
 	if (r < 0 || !s)
 		return r;
-	if (docker_parse_time(s, ret) < 0)
-		return docker_parse_fail(err, -EBADMSG, "%s: not a time: \"%s\"", path_name(path, name, sizeof(name)),
-					 docker_quote_for_message(s, strlen(s), q, sizeof(q)));
+	if (docker_parse_time(s, ns) < 0)
+		return json_fail(err, -EBADMSG, "%s: not a time: \"%s\"", json_path_name(f->path, name, sizeof(name)),
+				 docker_quote_for_message(s, strlen(s), q, sizeof(q)));
 	return 0;
 }
 
-static int get_id(yajl_val obj, const char **path, char ret[DOCKER_ID_LEN + 1], struct docker_parse_error *err)
+/* char[DOCKER_ID_LEN + 1], required */
+static int read_id(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	yajl_val v = lookup(obj, path);
 	char q[96];
 
 	if (!v)
-		return docker_parse_fail(err, -EBADMSG, "Id: missing");
+		return json_fail(err, -EBADMSG, "Id: missing");
 	if (!YAJL_IS_STRING(v))
-		return wrong_type(err, path, "a string", v);
+		return wrong_type(err, f->path, "a string", v);
 	if (!docker_is_container_id(v->u.string, strlen(v->u.string)))
-		return docker_parse_fail(err, -EBADMSG, "Id: not a container id: \"%s\"",
-					 docker_quote_for_message(v->u.string, strlen(v->u.string), q, sizeof(q)));
+		return json_fail(err, -EBADMSG, "Id: not a container id: \"%s\"",
+				 docker_quote_for_message(v->u.string, strlen(v->u.string), q, sizeof(q)));
 	memcpy(ret, v->u.string, DOCKER_ID_LEN + 1);
 	return 0;
 }
 
-static int get_labels(yajl_val obj, const char **path, struct docker_container *c, struct docker_parse_error *err)
+/* the container's labels */
+static int read_labels(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	yajl_val v = lookup(obj, path);
+	const char *const *path = f->path;
+	struct docker_container *c = ret;
 	char name[128];
 	size_t n;
 	int r;
@@ -245,8 +158,8 @@ static int get_labels(yajl_val obj, const char **path, struct docker_container *
 		return wrong_type(err, path, "an object", v);
 	n = v->u.object.len;
 	if (n > DOCKER_LABELS_MAX)
-		return docker_parse_fail(err, -E2BIG, "%s: %zu labels exceed the limit of %d",
-					 path_name(path, name, sizeof(name)), n, DOCKER_LABELS_MAX);
+		return json_fail(err, -E2BIG, "%s: %zu labels exceed the limit of %d",
+				 json_path_name(path, name, sizeof(name)), n, DOCKER_LABELS_MAX);
 	c->labels = calloc(n ? n : 1, sizeof(*c->labels));
 	if (!c->labels)
 		return -ENOMEM;
@@ -254,10 +167,10 @@ static int get_labels(yajl_val obj, const char **path, struct docker_container *
 		yajl_val value = v->u.object.values[i];
 		struct docker_label *l = &c->labels[c->n_labels];
 
-		path_name(path, name, sizeof(name));
+		json_path_name(path, name, sizeof(name));
 		if (!YAJL_IS_STRING(value))
-			return docker_parse_fail(err, -EBADMSG, "%s[\"%.40s\"]: expected a string, got %s", name,
-						 v->u.object.keys[i], value_kind(value));
+			return json_fail(err, -EBADMSG, "%s[\"%.40s\"]: expected a string, got %s", name,
+					 v->u.object.keys[i], json_kind(value));
 		r = copy_bounded(v->u.object.keys[i], name, &l->key, err);
 		if (r < 0)
 			return r;
@@ -270,7 +183,7 @@ static int get_labels(yajl_val obj, const char **path, struct docker_container *
 }
 
 static int add_address(struct docker_container *c, const char *network, const char *text, const char *what,
-		       struct docker_parse_error *err)
+		       struct json_error *err)
 {
 	struct docker_address *a;
 	char q[64];
@@ -278,12 +191,12 @@ static int add_address(struct docker_container *c, const char *network, const ch
 	if (!text || !*text)
 		return 0;
 	if (c->n_addresses >= DOCKER_ADDRESSES_MAX)
-		return docker_parse_fail(err, -E2BIG, "%s: more than %d addresses", what, DOCKER_ADDRESSES_MAX);
+		return json_fail(err, -E2BIG, "%s: more than %d addresses", what, DOCKER_ADDRESSES_MAX);
 	a = &c->addresses[c->n_addresses];
 	memset(a, 0, sizeof(*a));
 	if (addr_parse(text, &a->family, a->bytes) < 0)
-		return docker_parse_fail(err, -EBADMSG, "%s: not an IP address: \"%s\"", what,
-					 docker_quote_for_message(text, strlen(text), q, sizeof(q)));
+		return json_fail(err, -EBADMSG, "%s: not an IP address: \"%s\"", what,
+				 docker_quote_for_message(text, strlen(text), q, sizeof(q)));
 	a->network = strdup(network);
 	if (!a->network)
 		return -ENOMEM;
@@ -291,10 +204,13 @@ static int add_address(struct docker_container *c, const char *network, const ch
 	return 0;
 }
 
-/* NetworkSettings.Networks: { "bridge": { "IPAddress": "172.17.0.2", "GlobalIPv6Address": "" } } */
-static int get_addresses(yajl_val obj, const char **path, struct docker_container *c, struct docker_parse_error *err)
+/* the container's addresses, from NetworkSettings.Networks:
+ * { "bridge": { "IPAddress": "172.17.0.2", "GlobalIPv6Address": "" } } */
+static int read_addresses(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	yajl_val v = lookup(obj, path);
+	const struct json_field ipv4 = DOCKER_STRING(JSON_PATH("IPAddress"), struct docker_address, network);
+	const struct json_field ipv6 = DOCKER_STRING(JSON_PATH("GlobalIPv6Address"), struct docker_address, network);
+	struct docker_container *c = ret;
 	char what[192];
 	size_t n;
 	int r;
@@ -302,11 +218,11 @@ static int get_addresses(yajl_val obj, const char **path, struct docker_containe
 	if (!v)
 		return 0;
 	if (!YAJL_IS_OBJECT(v))
-		return wrong_type(err, path, "an object", v);
+		return wrong_type(err, f->path, "an object", v);
 	n = v->u.object.len;
 	if (n > DOCKER_ADDRESSES_MAX / 2)
-		return docker_parse_fail(err, -E2BIG, "NetworkSettings.Networks: %zu networks exceed the limit of %d",
-					 n, DOCKER_ADDRESSES_MAX / 2);
+		return json_fail(err, -E2BIG, "NetworkSettings.Networks: %zu networks exceed the limit of %d", n,
+				 DOCKER_ADDRESSES_MAX / 2);
 	c->addresses = calloc(n ? 2 * n : 1, sizeof(*c->addresses));
 	if (!c->addresses)
 		return -ENOMEM;
@@ -314,20 +230,18 @@ static int get_addresses(yajl_val obj, const char **path, struct docker_containe
 		const char *network = v->u.object.keys[i];
 		yajl_val endpoint = v->u.object.values[i];
 		_cleanup_free_ char *v4 = NULL, *v6 = NULL;
-		const char *p4[] = { "IPAddress", NULL }, *p6[] = { "GlobalIPv6Address", NULL };
 
 		snprintf(what, sizeof(what), "NetworkSettings.Networks[\"%.64s\"]", network);
 		if (YAJL_IS_NULL(endpoint))
 			continue;
 		if (!YAJL_IS_OBJECT(endpoint))
-			return docker_parse_fail(err, -EBADMSG, "%s: expected an object, got %s", what,
-						 value_kind(endpoint));
+			return json_fail(err, -EBADMSG, "%s: expected an object, got %s", what, json_kind(endpoint));
 		if (strlen(network) > DOCKER_STRING_MAX)
-			return docker_parse_fail(err, -E2BIG, "%s: network name too long", what);
-		r = get_string(endpoint, p4, &v4, err);
+			return json_fail(err, -E2BIG, "%s: network name too long", what);
+		r = json_read_string(json_get(endpoint, ipv4.path), &ipv4, &v4, err);
 		if (r < 0)
 			return r;
-		r = get_string(endpoint, p6, &v6, err);
+		r = json_read_string(json_get(endpoint, ipv6.path), &ipv6, &v6, err);
 		if (r < 0)
 			return r;
 		r = add_address(c, network, v4, what, err);
@@ -376,11 +290,10 @@ static int set_host_binding(struct docker_port *p, const char *host_ip, const ch
 	return 0;
 }
 
-static int push_port(struct docker_container *c, size_t *cap, const struct docker_port *p,
-		     struct docker_parse_error *err)
+static int push_port(struct docker_container *c, size_t *cap, const struct docker_port *p, struct json_error *err)
 {
 	if (c->n_ports >= DOCKER_PORTS_MAX)
-		return docker_parse_fail(err, -E2BIG, "Ports: more than %d entries", DOCKER_PORTS_MAX);
+		return json_fail(err, -E2BIG, "Ports: more than %d entries", DOCKER_PORTS_MAX);
 	if (c->n_ports == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 4;
 		struct docker_port *v = reallocarray(c->ports, ncap, sizeof(*v));
@@ -394,27 +307,27 @@ static int push_port(struct docker_container *c, size_t *cap, const struct docke
 	return 0;
 }
 
-/* inspect: NetworkSettings.Ports: { "8080/tcp": [ { "HostIp": "127.0.0.1", "HostPort": "18401" } ] | null } */
-static int get_inspect_ports(yajl_val obj, struct docker_container *c, struct docker_parse_error *err)
+/* the container's ports, from inspect's NetworkSettings.Ports:
+ * { "8080/tcp": [ { "HostIp": "127.0.0.1", "HostPort": "18401" } ] | null } */
+static int read_inspect_ports(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	const char **path = PATH("NetworkSettings", "Ports");
-	yajl_val v = lookup(obj, path);
+	struct docker_container *c = ret;
 	size_t cap = 0;
 	int r;
 
 	if (!v)
 		return 0;
 	if (!YAJL_IS_OBJECT(v))
-		return wrong_type(err, path, "an object", v);
+		return wrong_type(err, f->path, "an object", v);
 	for (size_t i = 0; i < v->u.object.len; i++) {
 		yajl_val bindings = v->u.object.values[i];
 		struct docker_port port = { 0 };
 		char q[48];
 
 		if (parse_port_key(v->u.object.keys[i], &port) < 0)
-			return docker_parse_fail(err, -EBADMSG, "NetworkSettings.Ports: not a port: \"%s\"",
-						 docker_quote_for_message(v->u.object.keys[i],
-									  strlen(v->u.object.keys[i]), q, sizeof(q)));
+			return json_fail(err, -EBADMSG, "NetworkSettings.Ports: not a port: \"%s\"",
+					 docker_quote_for_message(v->u.object.keys[i], strlen(v->u.object.keys[i]), q,
+								  sizeof(q)));
 		if (!bindings || YAJL_IS_NULL(bindings)) { /* exposed, not published */
 			r = push_port(c, &cap, &port, err);
 			if (r < 0)
@@ -422,20 +335,18 @@ static int get_inspect_ports(yajl_val obj, struct docker_container *c, struct do
 			continue;
 		}
 		if (!YAJL_IS_ARRAY(bindings))
-			return docker_parse_fail(err, -EBADMSG,
-						 "NetworkSettings.Ports[\"%s\"]: expected an array, got %s",
-						 v->u.object.keys[i], value_kind(bindings));
+			return json_fail(err, -EBADMSG, "NetworkSettings.Ports[\"%s\"]: expected an array, got %s",
+					 v->u.object.keys[i], json_kind(bindings));
 		for (size_t j = 0; j < bindings->u.array.len; j++) {
 			yajl_val b = bindings->u.array.values[j];
-			yajl_val ip = yajl_tree_get(b, PATH("HostIp"), yajl_t_any);
-			yajl_val hp = yajl_tree_get(b, PATH("HostPort"), yajl_t_any);
+			yajl_val ip = yajl_tree_get(b, (const char *[]){ "HostIp", NULL }, yajl_t_any);
+			yajl_val hp = yajl_tree_get(b, (const char *[]){ "HostPort", NULL }, yajl_t_any);
 			struct docker_port bound = port;
 
 			if (!YAJL_IS_OBJECT(b) || (ip && !YAJL_IS_STRING(ip)) || (hp && !YAJL_IS_STRING(hp)) ||
 			    set_host_binding(&bound, YAJL_GET_STRING(ip), YAJL_GET_STRING(hp)) < 0)
-				return docker_parse_fail(err, -EBADMSG,
-							 "NetworkSettings.Ports[\"%s\"]: not a host binding",
-							 v->u.object.keys[i]);
+				return json_fail(err, -EBADMSG, "NetworkSettings.Ports[\"%s\"]: not a host binding",
+						 v->u.object.keys[i]);
 			r = push_port(c, &cap, &bound, err);
 			if (r < 0)
 				return r;
@@ -444,55 +355,74 @@ static int get_inspect_ports(yajl_val obj, struct docker_container *c, struct do
 	return 0;
 }
 
-/* list: Ports: [ { "IP": "127.0.0.1", "PrivatePort": 8080, "PublicPort": 18401, "Type": "tcp" } ] */
-static int get_list_ports(yajl_val obj, struct docker_container *c, struct docker_parse_error *err)
+struct list_port {
+	char *ip, *type;
+	int private_port, public_port;
+};
+
+/* the container's ports, from the list's Ports:
+ * [ { "IP": "127.0.0.1", "PrivatePort": 8080, "PublicPort": 18401, "Type": "tcp" } ] */
+static int read_list_ports(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	const char **path = PATH("Ports");
-	yajl_val v = lookup(obj, path);
+	const struct json_field fields[] = {
+		DOCKER_STRING(JSON_PATH("IP"), struct list_port, ip),
+		DOCKER_STRING(JSON_PATH("Type"), struct list_port, type),
+		{ .path = JSON_PATH("PrivatePort"),
+		  .read = json_read_int,
+		  .offset = offsetof(struct list_port, private_port),
+		  .min = 0,
+		  .max = 65535 },
+		{ .path = JSON_PATH("PublicPort"),
+		  .read = json_read_int,
+		  .offset = offsetof(struct list_port, public_port),
+		  .min = 0,
+		  .max = 65535 },
+		{},
+	};
+	struct docker_container *c = ret;
 	size_t cap = 0;
 	int r;
 
 	if (!v)
 		return 0;
 	if (!YAJL_IS_ARRAY(v))
-		return wrong_type(err, path, "an array", v);
+		return wrong_type(err, f->path, "an array", v);
 	for (size_t i = 0; i < v->u.array.len; i++) {
 		yajl_val e = v->u.array.values[i];
-		_cleanup_free_ char *ip = NULL, *type = NULL;
-		long long private_port, public_port;
+		struct list_port lp = { 0 };
 		struct docker_port port = { 0 };
 
 		if (!YAJL_IS_OBJECT(e))
-			return docker_parse_fail(err, -EBADMSG, "Ports[%zu]: expected an object, got %s", i,
-						 value_kind(e));
-		if ((r = get_string(e, PATH("IP"), &ip, err)) < 0 ||
-		    (r = get_string(e, PATH("Type"), &type, err)) < 0 ||
-		    (r = get_int(e, PATH("PrivatePort"), 0, 65535, &private_port, err)) < 0 ||
-		    (r = get_int(e, PATH("PublicPort"), 0, 65535, &public_port, err)) < 0)
-			return r;
-		port.container_port = private_port;
-		port.host_port = public_port;
-		snprintf(port.proto, sizeof(port.proto), "%s", type ? type : "tcp");
-		if (set_host_binding(&port, ip, NULL) < 0)
-			return docker_parse_fail(err, -EBADMSG, "Ports[%zu].IP: not an IP address", i);
-		r = push_port(c, &cap, &port, err);
+			return json_fail(err, -EBADMSG, "Ports[%zu]: expected an object, got %s", i, json_kind(e));
+		r = json_dispatch(e, fields, &lp, err);
+		if (r >= 0) {
+			port.container_port = lp.private_port;
+			port.host_port = lp.public_port;
+			snprintf(port.proto, sizeof(port.proto), "%s", lp.type ? lp.type : "tcp");
+			if (set_host_binding(&port, lp.ip, NULL) < 0)
+				r = json_fail(err, -EBADMSG, "Ports[%zu].IP: not an IP address", i);
+		}
+		free(lp.ip);
+		free(lp.type);
+		if (r >= 0)
+			r = push_port(c, &cap, &port, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int parse_tree(const char *buf, size_t len, const char *what, yajl_val *ret, struct docker_parse_error *err)
+static int parse_tree(const char *buf, size_t len, const char *what, yajl_val *ret, struct json_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	char yerr[192];
 	yajl_val tree;
 
 	if (len > DOCKER_RESPONSE_MAX)
-		return docker_parse_fail(err, -E2BIG, "%s: response of %zu bytes exceeds the limit of %u MiB", what,
-					 len, DOCKER_RESPONSE_MAX >> 20);
+		return json_fail(err, -E2BIG, "%s: response of %zu bytes exceeds the limit of %u MiB", what, len,
+				 DOCKER_RESPONSE_MAX >> 20);
 	if (memchr(buf, 0, len))
-		return docker_parse_fail(err, -EBADMSG, "%s: NUL byte in the response", what);
+		return json_fail(err, -EBADMSG, "%s: NUL byte in the response", what);
 	text = strndup(buf, len); /* yajl_tree wants a C string */
 	if (!text)
 		return -ENOMEM;
@@ -501,8 +431,8 @@ static int parse_tree(const char *buf, size_t len, const char *what, yajl_val *r
 	if (!tree) {
 		/* yajl's message spans lines (it shows the spot); keep the first */
 		yerr[strcspn(yerr, "\n")] = 0;
-		return docker_parse_fail(err, -EBADMSG, "%s: malformed or truncated JSON (%zu bytes): %s", what, len,
-					 yerr[0] ? yerr : "unknown error");
+		return json_fail(err, -EBADMSG, "%s: malformed or truncated JSON (%zu bytes): %s", what, len,
+				 yerr[0] ? yerr : "unknown error");
 	}
 	*ret = tree;
 	return 0;
@@ -514,47 +444,65 @@ static void yajl_tree_freep(yajl_val *v)
 		yajl_tree_free(*v);
 }
 
-static int fill_from_inspect(yajl_val root, struct docker_container *c, struct docker_parse_error *err)
+/* What inspect says, read into the container in this order (the first problem stops it). */
+static const struct json_field inspect_fields[] = {
+	{ .path = JSON_PATH("Id"), .read = read_id, .offset = offsetof(struct docker_container, id) },
+	DOCKER_STRING(JSON_PATH("Name"), struct docker_container, name),
+	DOCKER_STRING(JSON_PATH("Config", "Image"), struct docker_container, image),
+	DOCKER_STRING(JSON_PATH("Config", "Hostname"), struct docker_container, hostname),
+	DOCKER_STRING(JSON_PATH("State", "Status"), struct docker_container, status),
+	{ .path = JSON_PATH("State", "Running"),
+	  .read = json_read_bool,
+	  .offset = offsetof(struct docker_container, running) },
+	{ .path = JSON_PATH("State", "Paused"),
+	  .read = json_read_bool,
+	  .offset = offsetof(struct docker_container, paused) },
+	{ .path = JSON_PATH("State", "Pid"),
+	  .read = json_read_int,
+	  .offset = offsetof(struct docker_container, pid),
+	  .min = 0,
+	  .max = INT32_MAX },
+	{ .path = JSON_PATH("State", "StartedAt"),
+	  .read = read_time,
+	  .offset = offsetof(struct docker_container, started_ns) },
+	{ .path = JSON_PATH("State", "FinishedAt"),
+	  .read = read_time,
+	  .offset = offsetof(struct docker_container, finished_ns) },
+	DOCKER_STRING(JSON_PATH("HostConfig", "NetworkMode"), struct docker_container, network_mode),
+	DOCKER_STRING(JSON_PATH("NetworkSettings", "SandboxKey"), struct docker_container, sandbox_key),
+	{ .path = JSON_PATH("Config", "Labels"), .read = read_labels, .offset = 0 },
+	{ .path = JSON_PATH("NetworkSettings", "Networks"), .read = read_addresses, .offset = 0 },
+	{ .path = JSON_PATH("NetworkSettings", "Ports"), .read = read_inspect_ports, .offset = 0 },
+	{},
+};
+
+static int fill_from_inspect(yajl_val root, struct docker_container *c, struct json_error *err)
 {
-	_cleanup_free_ char *name = NULL, *config_image = NULL;
-	long long pid;
+	const struct json_field image_id = DOCKER_STRING(JSON_PATH("Image"), struct docker_container, image);
 	int r;
 
 	if (!YAJL_IS_OBJECT(root))
-		return docker_parse_fail(err, -EBADMSG, "expected an object, got %s", value_kind(root));
-	if ((r = get_id(root, PATH("Id"), c->id, err)) < 0)
+		return json_fail(err, -EBADMSG, "expected an object, got %s", json_kind(root));
+	r = json_dispatch(root, inspect_fields, c, err);
+	if (r < 0)
 		return r;
-	if ((r = get_string(root, PATH("Name"), &name, err)) < 0 ||
-	    (r = get_string(root, PATH("Config", "Image"), &config_image, err)) < 0 ||
-	    (r = get_string(root, PATH("Config", "Hostname"), &c->hostname, err)) < 0 ||
-	    (r = get_string(root, PATH("State", "Status"), &c->status, err)) < 0 ||
-	    (r = get_bool(root, PATH("State", "Running"), &c->running, err)) < 0 ||
-	    (r = get_bool(root, PATH("State", "Paused"), &c->paused, err)) < 0 ||
-	    (r = get_int(root, PATH("State", "Pid"), 0, INT32_MAX, &pid, err)) < 0 ||
-	    (r = get_time(root, PATH("State", "StartedAt"), &c->started_ns, err)) < 0 ||
-	    (r = get_time(root, PATH("State", "FinishedAt"), &c->finished_ns, err)) < 0 ||
-	    (r = get_string(root, PATH("HostConfig", "NetworkMode"), &c->network_mode, err)) < 0 ||
-	    (r = get_string(root, PATH("NetworkSettings", "SandboxKey"), &c->sandbox_key, err)) < 0 ||
-	    (r = get_labels(root, PATH("Config", "Labels"), c, err)) < 0 ||
-	    (r = get_addresses(root, PATH("NetworkSettings", "Networks"), c, err)) < 0 ||
-	    (r = get_inspect_ports(root, c, err)) < 0)
-		return r;
-	c->pid = c->running ? pid : 0;
-	c->name = name && name[0] == '/' ? strdup(name + 1) : TAKE_PTR(name);
-	if (name && !c->name)
-		return -ENOMEM;
-	if (config_image && *config_image)
-		c->image = TAKE_PTR(config_image);
-	else if ((r = get_string(root, PATH("Image"), &c->image, err)) < 0)
-		return r;
-	return 0;
+	if (!c->running)
+		c->pid = 0;
+	if (c->name && c->name[0] == '/') /* Docker's leading slash */
+		memmove(c->name, c->name + 1, strlen(c->name));
+	/* as the user named it, else the image id */
+	if (!c->image || !*c->image) {
+		free(c->image);
+		r = json_read_string(json_get(root, image_id.path), &image_id, &c->image, err);
+	}
+	return r;
 }
 
-int docker_parse_inspect(const char *buf, size_t len, struct docker_container *ret, struct docker_parse_error *err)
+int docker_parse_inspect(const char *buf, size_t len, struct docker_container *ret, struct json_error *err)
 {
 	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
 	struct docker_container c = { 0 };
-	struct docker_parse_error field_err = { { 0 } };
+	struct json_error field_err = { { 0 } };
 	int r;
 
 	r = parse_tree(buf, len, "container inspect", &root, err);
@@ -563,7 +511,7 @@ int docker_parse_inspect(const char *buf, size_t len, struct docker_container *r
 	r = fill_from_inspect(root, &c, &field_err);
 	if (r < 0) {
 		docker_container_done(&c);
-		return r == -ENOMEM ? r : docker_parse_fail(err, r, "container inspect: %.200s", field_err.message);
+		return r == -ENOMEM ? r : json_fail(err, r, "container inspect: %.200s", field_err.message);
 	}
 	*ret = c;
 	return 0;
@@ -571,21 +519,20 @@ int docker_parse_inspect(const char *buf, size_t len, struct docker_container *r
 
 /* Names: ["/web"] and, with legacy links, also "/other/alias": the container's own name is the one
  * without a second slash. */
-static int get_list_name(yajl_val entry, struct docker_container *c, struct docker_parse_error *err)
+static int read_list_name(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	const char **path = PATH("Names");
-	yajl_val v = lookup(entry, path);
+	struct docker_container *c = ret;
 
 	if (!v)
 		return 0;
 	if (!YAJL_IS_ARRAY(v))
-		return wrong_type(err, path, "an array", v);
+		return wrong_type(err, f->path, "an array", v);
 	for (size_t i = 0; i < v->u.array.len; i++) {
 		const char *s = YAJL_GET_STRING(v->u.array.values[i]);
 
 		if (!s)
-			return docker_parse_fail(err, -EBADMSG, "Names[%zu]: expected a string, got %s", i,
-						 value_kind(v->u.array.values[i]));
+			return json_fail(err, -EBADMSG, "Names[%zu]: expected a string, got %s", i,
+					 json_kind(v->u.array.values[i]));
 		if (*s == '/')
 			s++;
 		if (!strchr(s, '/'))
@@ -594,19 +541,27 @@ static int get_list_name(yajl_val entry, struct docker_container *c, struct dock
 	return 0;
 }
 
-static int fill_from_list_entry(yajl_val e, struct docker_container *c, struct docker_parse_error *err)
+/* What one entry of the list says, in this order (a problem costs that entry). */
+static const struct json_field list_fields[] = {
+	{ .path = JSON_PATH("Id"), .read = read_id, .offset = offsetof(struct docker_container, id) },
+	{ .path = JSON_PATH("Names"), .read = read_list_name, .offset = 0 },
+	DOCKER_STRING(JSON_PATH("Image"), struct docker_container, image),
+	DOCKER_STRING(JSON_PATH("State"), struct docker_container, status),
+	DOCKER_STRING(JSON_PATH("HostConfig", "NetworkMode"), struct docker_container, network_mode),
+	{ .path = JSON_PATH("Labels"), .read = read_labels, .offset = 0 },
+	{ .path = JSON_PATH("NetworkSettings", "Networks"), .read = read_addresses, .offset = 0 },
+	{ .path = JSON_PATH("Ports"), .read = read_list_ports, .offset = 0 },
+	{},
+};
+
+static int fill_from_list_entry(yajl_val e, struct docker_container *c, struct json_error *err)
 {
 	int r;
 
 	if (!YAJL_IS_OBJECT(e))
-		return docker_parse_fail(err, -EBADMSG, "expected an object, got %s", value_kind(e));
-	if ((r = get_id(e, PATH("Id"), c->id, err)) < 0 || (r = get_list_name(e, c, err)) < 0 ||
-	    (r = get_string(e, PATH("Image"), &c->image, err)) < 0 ||
-	    (r = get_string(e, PATH("State"), &c->status, err)) < 0 ||
-	    (r = get_string(e, PATH("HostConfig", "NetworkMode"), &c->network_mode, err)) < 0 ||
-	    (r = get_labels(e, PATH("Labels"), c, err)) < 0 ||
-	    (r = get_addresses(e, PATH("NetworkSettings", "Networks"), c, err)) < 0 ||
-	    (r = get_list_ports(e, c, err)) < 0)
+		return json_fail(err, -EBADMSG, "expected an object, got %s", json_kind(e));
+	r = json_dispatch(e, list_fields, c, err);
+	if (r < 0)
 		return r;
 	c->paused = c->status && !strcmp(c->status, "paused");
 	c->running = c->status && (!strcmp(c->status, "running") || c->paused || !strcmp(c->status, "restarting"));
@@ -623,7 +578,7 @@ void docker_container_list_done(struct docker_container_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
-int docker_parse_list(const char *buf, size_t len, struct docker_container_list *ret, struct docker_parse_error *err)
+int docker_parse_list(const char *buf, size_t len, struct docker_container_list *ret, struct json_error *err)
 {
 	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
 	struct docker_container_list list = { 0 };
@@ -634,13 +589,13 @@ int docker_parse_list(const char *buf, size_t len, struct docker_container_list 
 	if (r < 0)
 		return r;
 	if (!YAJL_IS_ARRAY(root))
-		return docker_parse_fail(err, -EBADMSG, "container list: expected an array, got %s", value_kind(root));
+		return json_fail(err, -EBADMSG, "container list: expected an array, got %s", json_kind(root));
 	n = root->u.array.len;
 	list.v = calloc(n ? n : 1, sizeof(*list.v));
 	if (!list.v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		struct docker_parse_error entry_err = { { 0 } };
+		struct json_error entry_err = { { 0 } };
 		struct docker_container *c = &list.v[list.n];
 
 		r = fill_from_list_entry(root->u.array.values[i], c, &entry_err);
@@ -670,7 +625,7 @@ char *docker_parse_error_message(const char *buf, size_t len)
 
 	if (parse_tree(buf, len, "error", &root, NULL) < 0)
 		return NULL;
-	s = YAJL_GET_STRING(yajl_tree_get(root, PATH("message"), yajl_t_string));
+	s = YAJL_GET_STRING(yajl_tree_get(root, (const char *[]){ "message", NULL }, yajl_t_string));
 	return s ? strndup(s, DOCKER_STRING_MAX) : NULL;
 }
 

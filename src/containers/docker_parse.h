@@ -2,7 +2,7 @@
 /* Pure parsers for the Docker Engine API's JSON: a buffer in, a struct out, no I/O, so the unit
  * tests feed them responses captured from a real dockerd (tests/data/docker/).
  *
- * Every parser returns 0 or a negative errno and, on failure, says why in a docker_parse_error:
+ * Every parser returns 0 or a negative errno and, on failure, says why in a struct json_error (common/json_read.h):
  *   -EBADMSG  malformed or truncated JSON, a wrong-typed field, an id that is not a container id
  *   -E2BIG    input, a string or a list larger than the bounds below
  *   -ENOMEM   out of memory */
@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "common/json_read.h"
 
 #define DOCKER_ID_LEN 64                /* a full container id: 64 lowercase hex digits */
 #define DOCKER_RESPONSE_MAX (16u << 20) /* one inspect or list response */
@@ -22,10 +23,6 @@
 #define DOCKER_LABELS_MAX 1024
 #define DOCKER_ADDRESSES_MAX 256
 #define DOCKER_PORTS_MAX 4096
-
-struct docker_parse_error {
-	char message[256];
-};
 
 struct docker_label {
 	char *key;
@@ -81,7 +78,7 @@ const char *docker_container_label(const struct docker_container *c, const char 
 const char *docker_network_mode_container(const char *network_mode);
 
 /* GET /containers/{id}/json. */
-int docker_parse_inspect(const char *buf, size_t len, struct docker_container *ret, struct docker_parse_error *err);
+int docker_parse_inspect(const char *buf, size_t len, struct docker_container *ret, struct json_error *err);
 
 /* GET /containers/json?all=1. An entry that is wrong in itself (a bad id, a wrong-typed field)
  * is skipped and counted; the first such problem is described in skipped_message. */
@@ -93,7 +90,7 @@ struct docker_container_list {
 };
 
 void docker_container_list_done(struct docker_container_list *list);
-int docker_parse_list(const char *buf, size_t len, struct docker_container_list *ret, struct docker_parse_error *err);
+int docker_parse_list(const char *buf, size_t len, struct docker_container_list *ret, struct json_error *err);
 
 /* The "message" of an error response ({"message":"No such container: x"}), or NULL; malloc'ed. */
 char *docker_parse_error_message(const char *buf, size_t len);
@@ -111,9 +108,6 @@ int docker_parse_time(const char *s, uint64_t *ret_ns);
 
 /* ---- shared by the Docker parsers (docker_parse.c, docker_events.c) ---- */
 
-/* Fills err (when not NULL) and returns r. */
-int docker_parse_fail(struct docker_parse_error *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* 64 lowercase hex digits. */
 bool docker_is_container_id(const char *s, size_t len);
 /* A printable, bounded rendering of untrusted text for messages, in buf. */

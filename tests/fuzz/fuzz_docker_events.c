@@ -44,7 +44,7 @@ static void on_skip(const char *message, void *userdata)
 static void run(const uint8_t *stream, size_t len, const uint8_t *sizes, size_t n_sizes, struct outcome *o)
 {
 	struct docker_event_parser *p;
-	struct docker_parse_error err;
+	struct json_error err;
 	size_t pos = 0, i = 0;
 	int r = 0;
 

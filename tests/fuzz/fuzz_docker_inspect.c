@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err;
+	struct json_error err;
 	const char *other;
 
 	if (docker_parse_inspect((const char *)data, size, &c, &err) < 0)

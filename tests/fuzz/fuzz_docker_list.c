@@ -9,7 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct docker_container_list list = { 0 };
-	struct docker_parse_error err;
+	struct json_error err;
 
 	if (docker_parse_list((const char *)data, size, &list, &err) < 0)
 		return 0;

@@ -32,7 +32,7 @@ static size_t parse_capture(struct line_event *out, size_t max)
 
 	assert_non_null(f);
 	while (n < max && fgets(line, sizeof(line), f)) {
-		struct docker_parse_error err = { { 0 } };
+		struct json_error err = { { 0 } };
 
 		out[n].r = docker_parse_event(line, strlen(line), &out[n].ev, &err);
 		if (out[n].r < 0)
@@ -108,7 +108,7 @@ static void exec_is_not_a_start(void **state)
 static void hostile_attributes(void **state)
 {
 	struct docker_event ev = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	char *buf = malloc(DOCKER_LABELS_MAX * 16 + 256), *p;
 	char key[DOCKER_STRING_MAX + 2];
 	int r;

@@ -22,7 +22,7 @@
 #define SHARED_ID "07e9f228c38c2d1f89b8f955e95714cd8383d7ed8654a8d6ec5a8f34a2666926"
 #define EVENT_ID "d494773008f10dbdf32a7fcf24f317bd08620cfdf86e4d6067f59c9ad9ab6540"
 
-static int parse_file(const char *name, struct docker_container *c, struct docker_parse_error *err)
+static int parse_file(const char *name, struct docker_container *c, struct json_error *err)
 {
 	size_t len;
 	char *buf = read_sample("docker", name, &len);
@@ -45,7 +45,7 @@ static void assert_address(const struct docker_address *a, const char *network, 
 static void inspect_bridge_container(void **state)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 
 	(void)state;
 	assert_int_equal(parse_file("inspect_srv.json", &c, &err), 0);
@@ -141,7 +141,7 @@ static void inspect_two_networks_ipv4_and_ipv6(void **state)
 static void inspect_truncated(void **state)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 
 	(void)state;
 	assert_int_equal(parse_file("inspect_srv.truncated.json", &c, &err), -EBADMSG);
@@ -152,7 +152,7 @@ static void inspect_truncated(void **state)
 static void inspect_wrong_type(void **state)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 
 	(void)state;
 	assert_int_equal(parse_file("inspect_srv.wrong_type.json", &c, &err), -EBADMSG);
@@ -162,7 +162,7 @@ static void inspect_wrong_type(void **state)
 static void inspect_hostile_id(void **state)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 
 	(void)state;
 	assert_int_equal(parse_file("inspect_srv.hostile_id.json", &c, &err), -EBADMSG);
@@ -173,7 +173,7 @@ static void inspect_hostile_id(void **state)
 static void inspect_oversized_string(void **state)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	const char *anchor = "\"com.docker.compose.service\":\"web\"";
 	size_t len, big = DOCKER_STRING_MAX + 1;
 	char *orig = read_sample("docker", "inspect_srv.json", &len);
@@ -201,7 +201,7 @@ static void inspect_oversized_string(void **state)
 static void inspect_oversized_response(void **state)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t len = DOCKER_RESPONSE_MAX + 1;
 	char *buf = malloc(len);
 
@@ -215,7 +215,7 @@ static void inspect_oversized_response(void **state)
 static void inspect_not_json(void **state)
 {
 	struct docker_container c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 
 	(void)state;
 	assert_int_equal(docker_parse_inspect("[1,2]", 5, &c, &err), -EBADMSG);
@@ -227,7 +227,7 @@ static void inspect_not_json(void **state)
 static void list_all(void **state)
 {
 	struct docker_container_list list = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t len;
 	char *buf = read_sample("docker", "containers_list.json", &len);
 	const struct docker_container *srv = NULL, *shared = NULL, *stopped = NULL;
@@ -266,7 +266,7 @@ static void list_all(void **state)
 static void list_bad_entries_cost_only_themselves(void **state)
 {
 	struct docker_container_list list = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t len;
 	char *buf = read_sample("docker", "containers_list.bad_entries.json", &len);
 
@@ -283,7 +283,7 @@ static void list_bad_entries_cost_only_themselves(void **state)
 static void list_truncated(void **state)
 {
 	struct docker_container_list list = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t len;
 	char *buf = read_sample("docker", "containers_list.truncated.json", &len);
 
@@ -388,7 +388,7 @@ static void collected_done(struct collected *c)
 
 /* Feed buf in pieces of the given sizes (cycled); returns the feed/finish result. */
 static int feed_in_chunks(const char *buf, size_t len, const size_t *sizes, size_t n_sizes, struct collected *out,
-			  struct docker_parse_error *err)
+			  struct json_error *err)
 {
 	struct docker_event_parser *p = NULL;
 	size_t off = 0, k = 0;
@@ -486,7 +486,7 @@ static void events_wrong_type_skips_that_event(void **state)
 static void events_truncated(void **state)
 {
 	struct collected c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t len, all = SIZE_MAX;
 	char *buf = read_sample("docker", "events_stream.truncated.json", &len);
 
@@ -501,7 +501,7 @@ static void events_truncated(void **state)
 static void events_oversized_object(void **state)
 {
 	struct collected c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t len, all = SIZE_MAX, big = DOCKER_EVENT_MAX + 8192; /* past the 4 KiB check granularity */
 	char *orig = read_sample("docker", "events_stream.json", &len);
 	const char *first_end = strchr(orig, '\n') + 1;
@@ -528,7 +528,7 @@ static void events_malformed_stream_is_final(void **state)
 {
 	struct docker_event_parser *p = NULL;
 	struct collected c = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	const char *bad = "{\"Type\":\"container\"}}{";
 
 	(void)state;
@@ -565,7 +565,7 @@ static void events_non_objects_skipped(void **state)
 static void one_event_object(void **state)
 {
 	struct docker_event ev = { 0 };
-	struct docker_parse_error err = { { 0 } };
+	struct json_error err = { { 0 } };
 	size_t len;
 	char *buf = read_sample("docker", "events_stream.json", &len);
 	size_t first = strchr(buf, '\n') - buf;

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "common/json_read.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int json_fail(struct json_error *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+const char *json_kind(yajl_val v)
+{
+	if (!v)
+		return "nothing";
+	switch (v->type) {
+	case yajl_t_string:
+		return "a string";
+	case yajl_t_number:
+		return "a number";
+	case yajl_t_object:
+		return "an object";
+	case yajl_t_array:
+		return "an array";
+	case yajl_t_true:
+	case yajl_t_false:
+		return "a boolean";
+	case yajl_t_null:
+		return "null";
+	default:
+		return "something else";
+	}
+}
+
+yajl_val json_get(yajl_val obj, const char *const *path)
+{
+	yajl_val v = path ? yajl_tree_get(obj, (const char **)path, yajl_t_any) : obj;
+
+	return YAJL_IS_NULL(v) ? NULL : v;
+}
+
+const char *json_path_name(const char *const *path, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; path && path[i] && o < size; i++)
+		o += snprintf(buf + o, size - o, "%s%s", i ? "." : "", path[i]);
+	return buf;
+}
+
+int json_wrong_type(const struct json_field *f, const char *expected, yajl_val v, struct json_error *err)
+{
+	char name[128];
+
+	return json_fail(err, -EBADMSG, "%s: expected %s, got %s", json_path_name(f->path, name, sizeof(name)),
+			 expected, json_kind(v));
+}
+
+int json_dispatch(yajl_val obj, const struct json_field *fields, void *target, struct json_error *err)
+{
+	for (const struct json_field *f = fields; f->read; f++) {
+		int r = f->read(json_get(obj, f->path), f, (char *)target + f->offset, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int json_read_string(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	char **s = ret, name[128];
+	size_t len;
+
+	*s = NULL;
+	if (!v)
+		return 0;
+	if (!YAJL_IS_STRING(v))
+		return json_wrong_type(f, "a string", v, err);
+	len = strlen(v->u.string);
+	if (f->max && len > (size_t)f->max)
+		return json_fail(err, -E2BIG, "%s: string of %zu bytes exceeds the limit of %lld",
+				 json_path_name(f->path, name, sizeof(name)), len, f->max);
+	*s = strdup(v->u.string);
+	return *s ? 0 : -ENOMEM;
+}
+
+int json_read_bool(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	bool *b = ret;
+
+	*b = false;
+	if (!v)
+		return 0;
+	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+		return json_wrong_type(f, "a boolean", v, err);
+	*b = YAJL_IS_TRUE(v);
+	return 0;
+}
+
+int json_read_int(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	int *i = ret;
+	long long min = f->min || f->max ? f->min : INT_MIN, max = f->min || f->max ? f->max : INT_MAX;
+	char name[128];
+
+	*i = 0;
+	if (!v)
+		return 0;
+	if (!YAJL_IS_INTEGER(v))
+		return json_wrong_type(f, "an integer", v, err);
+	if (YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
+		return json_fail(err, -EBADMSG, "%s: %lld is out of range", json_path_name(f->path, name, sizeof(name)),
+				 YAJL_GET_INTEGER(v));
+	*i = (int)YAJL_GET_INTEGER(v);
+	return 0;
+}
