@@ -386,7 +386,7 @@ static int unit_capabilities(char *buf, size_t size, uint64_t *ret_mask)
 		if (strncmp(line, "CapabilityBoundingSet=", 22))
 			continue;
 		for (tok = strtok_r(line + 22, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-			char name[64];
+			char name[64] = "";
 
 			for (size_t i = 0; i < sizeof(name) - 1 && tok[i + 4]; i++)
 				name[i] = (char)tolower((unsigned char)tok[i + 4]), name[i + 1] = '\0';
