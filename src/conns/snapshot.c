@@ -232,11 +232,10 @@ static int feed_table(struct conntable *t, const struct sock_vec *socks, const s
 		if (f->s.state == TCP_ST_LISTEN)
 			obs.direction = CONN_DIR_LISTENING;
 		else if (is_listening_port(lp, f->s.local_port))
-			obs.direction = CONN_DIR_INBOUND;
+			obs.direction = CONN_DIR_INBOUND; // NOLINT(bugprone-branch-clone): guesses in order
 		else if (is_ephemeral(lp, f->s.local_port) && !is_ephemeral(lp, f->s.remote_port))
 			obs.direction = CONN_DIR_OUTBOUND;
-		else if (is_ephemeral(lp, f->s.remote_port) && // NOLINT(bugprone-branch-clone): ordered guesses
-			 !is_ephemeral(lp, f->s.local_port))
+		else if (is_ephemeral(lp, f->s.remote_port) && !is_ephemeral(lp, f->s.local_port))
 			obs.direction = CONN_DIR_INBOUND;
 		else
 			obs.direction = CONN_DIR_UNKNOWN;
