@@ -198,6 +198,17 @@ if wait_for 180 grep -q ready "$W/daemon.log"; then
 else
 	bad daemon-ready "the daemon did not start: $(cat "$W/daemon.log")"
 fi
+# A container's cgroup as runc makes it with Docker's cgroupfs driver: the cgroup watch (its own BPF
+# object at cgroup:cgroup_mkdir) learns the new cgroup's id and the container id in its path.
+mkdir -p /sys/fs/cgroup/docker/9211599629efe08d5c9bdb0f0e9c09a139c31cc802f7d936d43951844acb4e54
+cgroup_learnt() { ctopo stats >"$W/stats-cg.json" 2>&1 && jqtest '.cgroups_learnt >= 1' "$W/stats-cg.json"; }
+if wait_for 30 cgroup_learnt; then
+	ok cgroup-watch
+else
+	bad cgroup-watch "the daemon learnt no cgroup: $(cat "$W/stats-cg.json"; grep -i cgroup "$W/daemon.log")"
+fi
+rmdir /sys/fs/cgroup/docker/9211599629efe08d5c9bdb0f0e9c09a139c31cc802f7d936d43951844acb4e54 /sys/fs/cgroup/docker
+
 # edge FILE CLIENT-PID SERVER-PID PORT STATE [BYTES]: exactly one such edge in the graph FILE
 edge() {
 	jqtest --argjson c "$2" --argjson s "$3" --argjson port "$4" --arg state "$5" --argjson bytes "${6:--1}" '
