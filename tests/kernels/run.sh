@@ -9,8 +9,9 @@
 # host's apt is configured with, fetched through a private apt state and kept in
 # $CTOPO_KERNEL_CACHE (default /var/cache/ctopo/kernels). Without a network, the newest cached
 # package is used. The binaries come from $CTOPO_BIN (set by meson test) or the meson build dir
-# $CTOPO_BUILD (default ./build). Each guest's serial console goes to $work/SUITE/console.log;
-# every check line is printed here. Exit: 0 all passed, 1 a failure, 77 skipped (not under CI=true).
+# $CTOPO_BUILD (default ./build). Every check line of the guests is printed here, and the end of a
+# failing guest's serial console; CTOPO_KERNEL_KEEP=1 keeps the work directory (initramfs, consoles).
+# Exit: 0 all passed, 1 a failure, 77 skipped (a failure instead under CI=true).
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +45,7 @@ find_ctopo() {
 	meson introspect "$build" --targets |
 		jq -r '.[] | select(.name == "ctopo" and .type == "executable") | .filename[0]'
 }
-ctopo_bin=$(find_ctopo)
+ctopo_bin=$(find_ctopo) || true
 [ -x "$ctopo_bin" ] || die "no built ctopo binary (CTOPO_BIN, or build it: ninja -C build)"
 if ldd "$ctopo_bin" | grep -q libasan; then
 	die "$ctopo_bin is a sanitizer build: the guest has no sanitizer runtime; use the plain build"
@@ -193,7 +194,7 @@ boot() {
 }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ctopo-kernels.XXXXXX")
-[ -n "${CTOPO_KERNEL_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+if [ -n "${CTOPO_KERNEL_KEEP:-}" ]; then note "keeping $work"; else trap 'rm -rf "$work"' EXIT; fi
 mkdir -p "$cache" 2>/dev/null && [ -w "$cache" ] || skip "the kernel cache $cache is not writable (run as root or set CTOPO_KERNEL_CACHE)"
 
 suites=("$@")
