@@ -127,3 +127,64 @@ int json_read_int(yajl_val v, const struct json_field *f, void *ret, struct json
 	*i = (int)YAJL_GET_INTEGER(v);
 	return 0;
 }
+
+static int read_unsigned(yajl_val v, const struct json_field *f, unsigned long long max, unsigned long long *ret,
+			 struct json_error *err)
+{
+	char name[128];
+
+	*ret = 0;
+	if (!v)
+		return 0;
+	if (!YAJL_IS_INTEGER(v))
+		return json_wrong_type(f, "an integer", v, err);
+	if (YAJL_GET_INTEGER(v) < 0 || (unsigned long long)YAJL_GET_INTEGER(v) > max)
+		return json_fail(err, -EBADMSG, "%s: %lld is not in 0..%llu",
+				 json_path_name(f->path, name, sizeof(name)), YAJL_GET_INTEGER(v), max);
+	*ret = (unsigned long long)YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+int json_read_u32(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	unsigned long long u;
+	int r = read_unsigned(v, f, UINT32_MAX, &u, err);
+
+	*(uint32_t *)ret = (uint32_t)u;
+	return r;
+}
+
+int json_read_u64(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	unsigned long long u;
+	int r = read_unsigned(v, f, f->max > 0 ? (unsigned long long)f->max : UINT64_MAX, &u, err);
+
+	*(uint64_t *)ret = u;
+	return r;
+}
+
+int json_read_double(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	double *d = ret;
+
+	*d = 0;
+	if (!v)
+		return 0;
+	if (!YAJL_IS_NUMBER(v))
+		return json_wrong_type(f, "a number", v, err);
+	*d = YAJL_IS_DOUBLE(v) ? YAJL_GET_DOUBLE(v) : (double)YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+int json_read_string_buf(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	char *buf = ret;
+
+	buf[0] = '\0';
+	if (!v)
+		return 0;
+	if (!YAJL_IS_STRING(v))
+		return json_wrong_type(f, "a string", v, err);
+	snprintf(buf, (size_t)f->max, "%s", YAJL_GET_STRING(v));
+	return 0;
+}

@@ -40,8 +40,10 @@ typedef int (*json_read_fn)(yajl_val v, const struct json_field *f, void *ret, s
 struct json_field {
 	const char *const *path; /* JSON_PATH("State", "Pid"); NULL: the object itself */
 	json_read_fn read;
-	size_t offset;      /* of the destination in the target */
-	long long min, max; /* json_read_int's range (both 0: any int); json_read_string's longest (max 0: any) */
+	size_t offset; /* of the destination in the target */
+	/* json_read_int: the range (both 0: any int); json_read_u64: the largest (0: any);
+	 * json_read_string: the longest (0: any); json_read_string_buf: the buffer's size */
+	long long min, max;
 };
 
 /* Each field of the table (ended by one with read == NULL) in order; the first failure stops. */
@@ -51,6 +53,12 @@ int json_dispatch(yajl_val obj, const struct json_field *fields, void *target, s
 int json_read_string(yajl_val v, const struct json_field *f, void *ret, struct json_error *err); /* char *, malloc'd */
 int json_read_bool(yajl_val v, const struct json_field *f, void *ret, struct json_error *err);   /* bool */
 int json_read_int(yajl_val v, const struct json_field *f, void *ret, struct json_error *err); /* int, in [min, max] */
+int json_read_u32(yajl_val v, const struct json_field *f, void *ret, struct json_error *err); /* uint32_t */
+int json_read_u64(yajl_val v, const struct json_field *f, void *ret,
+		  struct json_error *err); /* uint64_t, <= max if set */
+int json_read_double(yajl_val v, const struct json_field *f, void *ret, struct json_error *err); /* double */
+/* char[max], truncated to fit; absent is "" */
+int json_read_string_buf(yajl_val v, const struct json_field *f, void *ret, struct json_error *err);
 
 /* A message for v's wrong type, naming f's path. */
 int json_wrong_type(const struct json_field *f, const char *expected, yajl_val v, struct json_error *err);

@@ -9,6 +9,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "common/addr.h"
+#include "common/json_read.h"
 #include "common/jsonw.h"
 #include "common/util.h"
 
@@ -142,8 +143,7 @@ void report_write_json(FILE *out, const struct report *r)
 /* ---- parsing ----------------------------------------------------------------------------- */
 
 struct parse_ctx {
-	char *errbuf;
-	size_t errlen;
+	struct json_error *err;
 };
 
 static int bad(struct parse_ctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -151,111 +151,48 @@ static int bad(struct parse_ctx *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (p->errbuf && p->errlen) {
-		va_start(ap, fmt);
-		vsnprintf(p->errbuf, p->errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(p->err->message, sizeof(p->err->message), fmt, ap);
+	va_end(ap);
 	return -EBADMSG;
 }
 
-static yajl_val field(yajl_val obj, const char *name)
-{
-	const char *path[] = { name, NULL };
-
-	return yajl_tree_get(obj, path, yajl_t_any);
-}
-
-/* A number field; absent is 0, a wrong type or out of range is an error. */
-static int get_u64(struct parse_ctx *p, yajl_val obj, const char *name, uint64_t max, uint64_t *ret)
-{
-	yajl_val v = field(obj, name);
-
-	if (!v) {
-		*ret = 0;
-		return 0;
+#define FIELD(name, reader, type, member)                                                   \
+	{                                                                                   \
+		.path = JSON_PATH(name), .read = (reader), .offset = offsetof(type, member) \
 	}
-	if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 || (uint64_t)YAJL_GET_INTEGER(v) > max)
-		return bad(p, "field '%s' is not a number in 0..%llu", name, (unsigned long long)max);
-	*ret = (uint64_t)YAJL_GET_INTEGER(v);
-	return 0;
-}
-
-static int get_u32(struct parse_ctx *p, yajl_val obj, const char *name, uint32_t *ret)
-{
-	uint64_t v = 0;
-	int r = get_u64(p, obj, name, UINT32_MAX, &v);
-
-	if (r == 0)
-		*ret = (uint32_t)v;
-	return r;
-}
-
-static int get_double(struct parse_ctx *p, yajl_val obj, const char *name, double *ret)
-{
-	yajl_val v = field(obj, name);
-
-	if (!v) {
-		*ret = 0;
-		return 0;
+#define TEXT(name, type, member)                                                                         \
+	{                                                                                                \
+		.path = JSON_PATH(name), .read = json_read_string_buf, .offset = offsetof(type, member), \
+		.max = sizeof(((type *)0)->member)                                                       \
 	}
-	if (!YAJL_IS_NUMBER(v))
-		return bad(p, "field '%s' is not a number", name);
-	*ret = YAJL_IS_DOUBLE(v) ? YAJL_GET_DOUBLE(v) : (double)YAJL_GET_INTEGER(v);
-	return 0;
-}
 
-static int get_bool(struct parse_ctx *p, yajl_val obj, const char *name, bool *ret)
+/* struct report_endpoint, from "1.2.3.4:80" or "[::1]:80" */
+static int read_endpoint(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	yajl_val v = field(obj, name);
-
-	if (!v) {
-		*ret = false;
-		return 0;
-	}
-	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-		return bad(p, "field '%s' is not a boolean", name);
-	*ret = YAJL_IS_TRUE(v);
-	return 0;
-}
-
-/* A string field copied into buf (truncated to fit); absent is "". */
-static int get_string(struct parse_ctx *p, yajl_val obj, const char *name, char *buf, size_t len)
-{
-	yajl_val v = field(obj, name);
-
-	buf[0] = '\0';
-	if (!v)
-		return 0;
-	if (!YAJL_IS_STRING(v))
-		return bad(p, "field '%s' is not a string", name);
-	snprintf(buf, len, "%s", YAJL_GET_STRING(v));
-	return 0;
-}
-
-/* "1.2.3.4:80" or "[::1]:80" */
-static int parse_endpoint(struct parse_ctx *p, yajl_val obj, const char *name, struct report_endpoint *e)
-{
-	char s[ENDPOINT_STRLEN + 8], *colon, *addr = s;
+	const struct json_field as_text = { .path = f->path, .max = ENDPOINT_STRLEN + 8 };
+	char s[ENDPOINT_STRLEN + 8], *colon, *addr = s, name[64];
+	struct report_endpoint *e = ret;
 	unsigned long long port;
-	int r = get_string(p, obj, name, s, sizeof(s));
+	int r = json_read_string_buf(v, &as_text, s, err);
 
 	if (r < 0)
 		return r;
+	json_path_name(f->path, name, sizeof(name));
 	colon = strrchr(s, ':');
 	if (!colon)
-		return bad(p, "endpoint '%s' has no port: '%s'", name, s);
+		return json_fail(err, -EBADMSG, "%s: endpoint has no port: '%s'", name, s);
 	*colon = '\0';
 	if (addr[0] == '[') {
 		size_t n = strlen(addr);
 
 		if (n < 2 || addr[n - 1] != ']')
-			return bad(p, "endpoint '%s' is malformed", name);
+			return json_fail(err, -EBADMSG, "%s: endpoint is malformed", name);
 		addr[n - 1] = '\0';
 		addr++;
 	}
 	if (parse_u64(colon + 1, UINT16_MAX, &port) < 0 || addr_parse(addr, &e->family, e->addr) < 0)
-		return bad(p, "endpoint '%s' is malformed", name);
+		return json_fail(err, -EBADMSG, "%s: endpoint is malformed", name);
 	e->port = (uint16_t)port;
 	return 0;
 }
@@ -281,110 +218,143 @@ static int parse_prefix(struct parse_ctx *p, yajl_val v, struct report_prefix *r
 
 static yajl_val get_array(struct parse_ctx *p, yajl_val obj, const char *name, int *err)
 {
-	yajl_val v = field(obj, name);
+	const struct json_field f = { .path = JSON_PATH(name) };
+	yajl_val v = json_get(obj, f.path);
 
 	*err = 0;
 	if (v && !YAJL_IS_ARRAY(v))
-		*err = bad(p, "field '%s' is not an array", name);
+		*err = json_wrong_type(&f, "an array", v, p->err);
 	return v && YAJL_IS_ARRAY(v) ? v : NULL;
 }
 
+/* a connection as it is read, before its direction and state are checked */
+struct conn_fields {
+	struct report_conn c;
+	uint32_t direction, state;
+};
+
+static const struct json_field conn_fields[] = {
+	FIELD("netns", json_read_u32, struct conn_fields, c.netns),
+	FIELD("local", read_endpoint, struct conn_fields, c.local),
+	FIELD("remote", read_endpoint, struct conn_fields, c.remote),
+	FIELD("direction", json_read_u32, struct conn_fields, direction),
+	FIELD("state", json_read_u32, struct conn_fields, state),
+	FIELD("pid", json_read_u32, struct conn_fields, c.pid),
+	TEXT("comm", struct conn_fields, c.comm),
+	FIELD("mntns", json_read_u32, struct conn_fields, c.mntns),
+	FIELD("cgroup", json_read_u64, struct conn_fields, c.cgroup_id),
+	TEXT("container_id", struct conn_fields, c.container_id),
+	FIELD("first_seen", json_read_double, struct conn_fields, c.first_seen),
+	FIELD("last_seen", json_read_double, struct conn_fields, c.last_seen),
+	FIELD("bytes_sent", json_read_u64, struct conn_fields, c.bytes_sent),
+	FIELD("bytes_received", json_read_u64, struct conn_fields, c.bytes_received),
+	FIELD("duration_ms", json_read_double, struct conn_fields, c.duration_ms),
+	{},
+};
+
+/* the peer's view, present only when NAT translated the flow */
+static const struct json_field nat_fields[] = {
+	FIELD("peer_local", read_endpoint, struct report_conn, peer_local),
+	FIELD("peer_remote", read_endpoint, struct report_conn, peer_remote),
+	{},
+};
+
 static int parse_conn(struct parse_ctx *p, yajl_val o, struct report_conn *c)
 {
-	uint32_t direction, state;
-	int r = 0;
+	struct conn_fields cf = { .c = *c };
+	int r;
 
 	if (!YAJL_IS_OBJECT(o))
 		return bad(p, "a connection is not an object");
-	r = r ?: get_u32(p, o, "netns", &c->netns);
-	r = r ?: parse_endpoint(p, o, "local", &c->local);
-	r = r ?: parse_endpoint(p, o, "remote", &c->remote);
-	if (!r && field(o, "peer_local")) {
+	r = json_dispatch(o, conn_fields, &cf, p->err);
+	if (r < 0)
+		return r;
+	*c = cf.c;
+	if (json_get(o, JSON_PATH("peer_local"))) {
 		c->nat = true;
-		r = r ?: parse_endpoint(p, o, "peer_local", &c->peer_local);
-		r = r ?: parse_endpoint(p, o, "peer_remote", &c->peer_remote);
+		r = json_dispatch(o, nat_fields, c, p->err);
+		if (r < 0)
+			return r;
 	} else {
 		c->peer_local = c->remote;
 		c->peer_remote = c->local;
 	}
-	r = r ?: get_u32(p, o, "direction", &direction);
-	r = r ?: get_u32(p, o, "state", &state);
-	r = r ?: get_u32(p, o, "pid", &c->pid);
-	r = r ?: get_string(p, o, "comm", c->comm, sizeof(c->comm));
-	r = r ?: get_u32(p, o, "mntns", &c->mntns);
-	r = r ?: get_u64(p, o, "cgroup", UINT64_MAX, &c->cgroup_id);
-	r = r ?: get_string(p, o, "container_id", c->container_id, sizeof(c->container_id));
-	r = r ?: get_double(p, o, "first_seen", &c->first_seen);
-	r = r ?: get_double(p, o, "last_seen", &c->last_seen);
-	r = r ?: get_u64(p, o, "bytes_sent", UINT64_MAX, &c->bytes_sent);
-	r = r ?: get_u64(p, o, "bytes_received", UINT64_MAX, &c->bytes_received);
-	r = r ?: get_double(p, o, "duration_ms", &c->duration_ms);
-	if (r)
-		return r;
-	if (direction > REPORT_DIR_LISTEN || state > REPORT_STATE_LISTEN)
+	if (cf.direction > REPORT_DIR_LISTEN || cf.state > REPORT_STATE_LISTEN)
 		return bad(p, "a connection has an unknown direction or state");
-	c->direction = direction;
-	c->state = state;
+	c->direction = cf.direction;
+	c->state = cf.state;
 	return 0;
 }
 
+static const struct json_field container_fields[] = {
+	TEXT("id", struct report_container, id),
+	TEXT("name", struct report_container, name),
+	TEXT("image", struct report_container, image),
+	FIELD("pid", json_read_u32, struct report_container, pid),
+	FIELD("mntns", json_read_u32, struct report_container, mntns),
+	FIELD("netns", json_read_u32, struct report_container, netns),
+	FIELD("cgroup", json_read_u64, struct report_container, cgroup_id),
+	FIELD("running", json_read_bool, struct report_container, running),
+	FIELD("started_at", json_read_double, struct report_container, started_at),
+	FIELD("stopped_at", json_read_double, struct report_container, stopped_at),
+	TEXT("source", struct report_container, source),
+	TEXT("project", struct report_container, project),
+	TEXT("service", struct report_container, service),
+	{},
+};
+
 static int parse_container(struct parse_ctx *p, yajl_val o, struct report_container *c)
 {
+	const struct json_field host = FIELD("host", read_endpoint, struct report_port, host);
+	const struct json_field container_port = { .path = JSON_PATH("container_port"), .read = json_read_u32 };
 	yajl_val ports;
-	int r = 0;
+	int r;
 
 	if (!YAJL_IS_OBJECT(o))
 		return bad(p, "a container is not an object");
-	r = r ?: get_string(p, o, "id", c->id, sizeof(c->id));
-	r = r ?: get_string(p, o, "name", c->name, sizeof(c->name));
-	r = r ?: get_string(p, o, "image", c->image, sizeof(c->image));
-	r = r ?: get_u32(p, o, "pid", &c->pid);
-	r = r ?: get_u32(p, o, "mntns", &c->mntns);
-	r = r ?: get_u32(p, o, "netns", &c->netns);
-	r = r ?: get_u64(p, o, "cgroup", UINT64_MAX, &c->cgroup_id);
-	r = r ?: get_bool(p, o, "running", &c->running);
-	r = r ?: get_double(p, o, "started_at", &c->started_at);
-	r = r ?: get_double(p, o, "stopped_at", &c->stopped_at);
-	r = r ?: get_string(p, o, "source", c->source, sizeof(c->source));
-	r = r ?: get_string(p, o, "project", c->project, sizeof(c->project));
-	r = r ?: get_string(p, o, "service", c->service, sizeof(c->service));
+	r = json_dispatch(o, container_fields, c, p->err);
 	ports = r ? NULL : get_array(p, o, "ports", &r);
 	for (size_t i = 0; !r && ports && i < YAJL_GET_ARRAY(ports)->len; i++) {
 		yajl_val po = YAJL_GET_ARRAY(ports)->values[i];
-		uint32_t container_port = 0;
+		uint32_t port = 0;
 
 		if (c->n_ports >= REPORT_PORTS_MAX)
 			return bad(p, "a container has more than %d ports", REPORT_PORTS_MAX);
 		if (!YAJL_IS_OBJECT(po))
 			return bad(p, "a port is not an object");
-		r = parse_endpoint(p, po, "host", &c->ports[c->n_ports].host);
-		r = r ?: get_u32(p, po, "container_port", &container_port);
-		if (!r && container_port > UINT16_MAX)
+		r = read_endpoint(json_get(po, host.path), &host, &c->ports[c->n_ports].host, p->err);
+		r = r ?: json_read_u32(json_get(po, container_port.path), &container_port, &port, p->err);
+		if (!r && port > UINT16_MAX)
 			return bad(p, "a container port is out of range");
-		c->ports[c->n_ports++].container_port = container_port;
+		c->ports[c->n_ports++].container_port = port;
 	}
 	if (!r && !c->id[0])
 		return bad(p, "a container has no id");
 	return r;
 }
 
+static const struct json_field header_fields[] = {
+	FIELD("generated_at", json_read_double, struct report, generated_at),
+	FIELD("host_netns", json_read_u32, struct report, host_netns),
+	FIELD("host_mntns", json_read_u32, struct report, host_mntns),
+	{},
+};
+
 static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 {
 	yajl_val conns, containers, namespaces, extra;
-	uint64_t version = 0;
+	uint32_t version = 0;
 	int r;
 
 	if (!YAJL_IS_OBJECT(root))
 		return bad(p, "the report is not a JSON object");
-	r = get_u64(p, root, "version", UINT32_MAX, &version);
+	r = json_read_u32(json_get(root, JSON_PATH("version")), &(struct json_field){ .path = JSON_PATH("version") },
+			  &version, p->err);
 	if (r)
 		return r;
 	if (version != REPORT_JSON_VERSION)
-		return bad(p, "report version %llu, this ctopo reads version %d", (unsigned long long)version,
-			   REPORT_JSON_VERSION);
-	r = get_double(p, root, "generated_at", &rep->generated_at);
-	r = r ?: get_u32(p, root, "host_netns", &rep->host_netns);
-	r = r ?: get_u32(p, root, "host_mntns", &rep->host_mntns);
+		return bad(p, "report version %u, this ctopo reads version %d", version, REPORT_JSON_VERSION);
+	r = json_dispatch(root, header_fields, rep, p->err);
 	if (r)
 		return r;
 
@@ -416,13 +386,16 @@ static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 
 		if (!YAJL_IS_OBJECT(o))
 			return bad(p, "a namespace is not an object");
-		r = get_u32(p, o, "inode", &inode);
+		r = json_read_u32(json_get(o, JSON_PATH("inode")), &(struct json_field){ .path = JSON_PATH("inode") },
+				  &inode, p->err);
 		if (r)
 			return r;
 		ns = report_netns_get(rep, inode);
 		if (!ns)
 			return -ENOMEM;
-		r = get_string(p, o, "label", ns->label, sizeof(ns->label));
+		r = json_read_string_buf(json_get(o, JSON_PATH("label")),
+					 &(struct json_field){ .path = JSON_PATH("label"), .max = sizeof(ns->label) },
+					 ns->label, p->err);
 		prefixes = r ? NULL : get_array(p, o, "prefixes", &r);
 		for (size_t j = 0; !r && prefixes && j < YAJL_GET_ARRAY(prefixes)->len; j++) {
 			struct report_prefix pf;
@@ -445,9 +418,8 @@ static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 	return r;
 }
 
-int report_parse_json(const char *buf, size_t len, struct report **ret, char *errbuf, size_t errlen)
+static int parse_report(struct parse_ctx *p, const char *buf, size_t len, struct report **ret)
 {
-	struct parse_ctx p = { errbuf, errlen };
 	struct report *rep;
 	char *text, yerr[256] = "";
 	yajl_val root;
@@ -461,18 +433,18 @@ int report_parse_json(const char *buf, size_t len, struct report **ret, char *er
 	text[len] = '\0';
 	if (memchr(buf, '\0', len)) {
 		free(text);
-		return bad(&p, "the report contains a NUL byte");
+		return bad(p, "the report contains a NUL byte");
 	}
 	root = yajl_tree_parse(text, yerr, sizeof(yerr));
 	free(text);
 	if (!root)
-		return bad(&p, "the report is not valid JSON: %s", yerr[0] ? yerr : "parse error");
+		return bad(p, "the report is not valid JSON: %s", yerr[0] ? yerr : "parse error");
 	rep = report_new();
 	if (!rep) {
 		yajl_tree_free(root);
 		return -ENOMEM;
 	}
-	r = parse_all(&p, root, rep);
+	r = parse_all(p, root, rep);
 	yajl_tree_free(root);
 	if (r < 0) {
 		report_free(rep);
@@ -483,4 +455,15 @@ int report_parse_json(const char *buf, size_t len, struct report **ret, char *er
 		rep->netns[i].is_host = rep->netns[i].inode == rep->host_netns;
 	*ret = rep;
 	return 0;
+}
+
+int report_parse_json(const char *buf, size_t len, struct report **ret, char *errbuf, size_t errlen)
+{
+	struct json_error err = { "" };
+	struct parse_ctx p = { &err };
+	int r = parse_report(&p, buf, len, ret);
+
+	if (r < 0 && errbuf && errlen)
+		snprintf(errbuf, errlen, "%s", err.message);
+	return r;
 }

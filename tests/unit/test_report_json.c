@@ -90,21 +90,21 @@ static void malformed_reports_are_refused(void **state)
 	expect_bad("", "not valid JSON");
 	expect_bad("[1,2]", "not a JSON object");
 	expect_bad("{\"version\":2}", "report version 2");
-	expect_bad("{\"version\":\"1\"}", "'version'");
-	expect_bad("{\"version\":1,\"conns\":{}}", "'conns' is not an array");
+	expect_bad("{\"version\":\"1\"}", "version: expected an integer");
+	expect_bad("{\"version\":1,\"conns\":{}}", "conns: expected an array");
 	expect_bad("{\"version\":1,\"conns\":[7]}", "not an object");
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4\"}]}", "has no port");
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4:99999\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"[::1:80\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"pid\":-1}]}",
-		   "'pid'");
+		   "pid: -1 is not in 0..4294967295");
 	expect_bad(
 		"{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"netns\":4294967296}]}",
-		"'netns'");
+		"netns: 4294967296 is not in 0..4294967295");
 	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"state\":9}]}",
 		   "unknown direction or state");
 	expect_bad("{\"version\":1,\"containers\":[{\"name\":\"x\"}]}", "no id");
-	expect_bad("{\"version\":1,\"containers\":[{\"id\":\"a\",\"running\":1}]}", "'running'");
+	expect_bad("{\"version\":1,\"containers\":[{\"id\":\"a\",\"running\":1}]}", "running: expected a boolean");
 	expect_bad("{\"version\":1,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0/33\"]}]}", "malformed");
 	expect_bad("{\"version\":1,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0\"]}]}", "no length");
 
