@@ -39,13 +39,17 @@ int hook_record_apply(struct containers *reg, const struct oci_record *rec)
 			       .name = rec->name,
 			       .started_ns = (uint64_t)(rec->started_at * 1e9) };
 	_cleanup_free_ struct container_label *labels = NULL;
+	const struct container *known;
 	int r;
 
 	if (!rec->id || strlen(rec->id) >= sizeof(c.id))
 		return -EINVAL;
 	snprintf(c.id, sizeof(c.id), "%s", rec->id);
-	/* the annotations the hook kept (io.kubernetes.*, nerdctl/name, ...) are the container's labels */
-	if (rec->n_annotations) {
+	/* the annotations the hook kept (io.kubernetes.*, nerdctl/name, ...) are the container's labels,
+	 * unless Docker gave it labels already (a hook run by a wrapper runtime under Docker): those
+	 * are the container's own, Compose's among them */
+	known = containers_find_by_id(reg, rec->id);
+	if (rec->n_annotations && !(known && known->source == CONTAINER_SOURCE_DOCKER && known->n_labels)) {
 		labels = calloc(rec->n_annotations, sizeof(*labels));
 		if (!labels)
 			return -ENOMEM;

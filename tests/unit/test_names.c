@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "containers/containers.h"
+#include "containers/hook_records.h"
 #include "daemon/report_build.h"
 
 #define CLI_ID "9211599629efe08d5c9bdb0f0e9c09a139c31cc802f7d936d43951844acb4e54"
@@ -146,11 +147,37 @@ static void kubernetes_names(void **state)
 	containers_free(reg);
 }
 
+/* A hook run by a wrapper runtime under Docker: its record completes Docker's, whose labels
+ * (Compose's) stay; a record of its own keeps the annotations as labels. */
+static void hook_annotations_and_docker_labels(void **state)
+{
+	struct container_label compose[] = { { "com.docker.compose.project", "demo" },
+					     { "com.docker.compose.service", "web" } };
+	struct oci_annotation crio[] = { { "io.kubernetes.pod.namespace", "shop" },
+					 { "io.kubernetes.pod.name", "cart-7d9f" },
+					 { "io.kubernetes.container.name", "redis" } };
+	struct oci_record rec = { .id = CLI_ID, .name = "hooked", .pid = 0, .annotations = crio, .n_annotations = 3 };
+	struct containers *reg;
+
+	(void)state;
+	assert_int_equal(containers_new(1, &reg), 0);
+	upsert(reg, CLI_ID, "names-short", compose, 2, 0, CONTAINER_RUNNING);
+	assert_int_equal(hook_record_apply(reg, &rec), 0);
+	assert_string_equal(container_label(containers_find_by_id(reg, CLI_ID), "com.docker.compose.service"), "web");
+	assert_null(container_label(containers_find_by_id(reg, CLI_ID), "io.kubernetes.pod.name"));
+	rec.id = CRIO_ID;
+	assert_int_equal(hook_record_apply(reg, &rec), 0);
+	assert_string_equal(container_label(containers_find_by_id(reg, CRIO_ID), "io.kubernetes.pod.name"),
+			    "cart-7d9f");
+	containers_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(gone_container_named_by_its_cgroup),
 		cmocka_unit_test(kubernetes_names),
+		cmocka_unit_test(hook_annotations_and_docker_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
