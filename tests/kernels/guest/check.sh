@@ -30,6 +30,15 @@ wait_for() {
 		sleep 0.1
 	done
 }
+# stop PID SIGNAL: signal it, give it 30 s to exit (else SIGKILL), return its exit status.
+# Every other process the checks wait for runs under `timeout 30`: a hang is a failed check, not
+# a guest that never gives a verdict.
+stop() {
+	kill -"$2" "$1" 2>/dev/null
+	wait_for 30 exited "$1" || kill -KILL "$1" 2>/dev/null
+	wait "$1"
+}
+exited() { [ ! -d "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
 # listening [NETNS] PORT / established NETNS PATTERN: netstat in this or another namespace
 listening() {
 	if [ $# -eq 2 ]; then $IP netns exec "$1" netstat -ltn; else netstat -ltn; fi | grep -q ":${2:-$1} "
@@ -75,49 +84,51 @@ printf 'GET /x HTTP/1.0\r\n\r\n' >"$W/request"
 httpd -f -p 127.0.0.1:7070 -h "$W/www" &
 server4=$!
 wait_for 30 listening 7070 || say "note: httpd did not listen on 7070"
-nc 127.0.0.1 7070 <"$W/request" >"$W/reply4" &
+timeout 30 nc 127.0.0.1 7070 <"$W/request" >"$W/reply4" &
 client4=$!
 wait $client4
 sent4=$(wc -c <"$W/request") received4=$(wc -c <"$W/reply4")
 expect ipv4-reply "httpd answered nothing" grep -q hello-from-httpd "$W/reply4"
 
 # IPv6: busybox nc listening on [::], a client to [::1]; 6 bytes out, 3 back
-nc -l -p 7071 -e /bin/echo hi &
+say "ipv6 at $(uptime_s) s"
+timeout 30 nc -l -p 7071 -e /bin/echo hi &
 server6=$!
 wait_for 30 listening 7071 || say "note: nc did not listen on 7071"
 echo hello >"$W/hello"
-nc ::1 7071 <"$W/hello" >"$W/reply6" &
+timeout 30 nc ::1 7071 <"$W/hello" >"$W/reply6" &
 client6=$!
 wait $client6
 wait $server6
 
 # refused, both families
-nc 127.0.0.1 7079 </dev/null >/dev/null 2>&1 &
+say "refused at $(uptime_s) s"
+timeout 30 nc 127.0.0.1 7079 </dev/null >/dev/null 2>&1 &
 refused4=$!
 wait $refused4
-nc ::1 7079 </dev/null >/dev/null 2>&1 &
+timeout 30 nc ::1 7079 </dev/null >/dev/null 2>&1 &
 refused6=$!
 wait $refused6
 
 # a burst of 30 concurrent clients, each writing at once, to one server: every close belongs to a
 # process. Issue 16 saw a stray pid-0 close on 5.10: two CPUs completing the same handshake (the
 # final ACK and the first data segment) each make a child socket, the loser dies in SYN_RECV.
+say "burst at $(uptime_s) s"
 nc -ll -p 7072 -e /bin/echo hi &
 server_burst=$!
 wait_for 30 listening 7072 || say "note: nc did not listen on 7072"
 burst=
 for i in $(seq 30); do
-	nc 127.0.0.1 7072 <"$W/hello" >/dev/null 2>&1 &
+	timeout 30 nc 127.0.0.1 7072 <"$W/hello" >/dev/null 2>&1 &
 	burst="$burst $!"
 done
 for p in $burst; do wait "$p"; done
 
 closes_seen() { [ "$(count '.type == "close" and .sport == 7072 and .direction == "inbound"')" -ge 30 ]; }
 wait_for 30 closes_seen || say "note: not all 30 burst closes arrived"
-kill $server4 $server_burst 2>/dev/null
-wait $server4 $server_burst 2>/dev/null
-kill -INT $tracer
-wait $tracer
+stop $server4 TERM
+stop $server_burst TERM
+stop $tracer INT
 rc=$?
 expect trace-exit-0 "ctopo trace exited $rc on SIGINT: $(tail -3 "$W/trace.err")" [ $rc -eq 0 ]
 
@@ -218,11 +229,11 @@ edge() {
 }
 # A connection shorter than a report interval, 5 bytes each way, is a closed edge in the one report
 # after it: look at every report (each poll is well under the interval) until it shows.
-$IP netns exec a nc -l -p 8081 -e /bin/echo pong &
+$IP netns exec a timeout 30 nc -l -p 8081 -e /bin/echo pong &
 server_short=$!
 wait_for 30 listening a 8081 || say "note: nc did not listen on a:8081"
 echo ping >"$W/ping"
-$IP netns exec b nc 10.199.0.1 8081 <"$W/ping" >/dev/null &
+$IP netns exec b timeout 30 nc 10.199.0.1 8081 <"$W/ping" >/dev/null &
 client_short=$!
 wait $client_short
 wait $server_short
@@ -245,8 +256,7 @@ expect ps-pairs "ps does not pair $client_nat with $server_nat: $(head -c 1500 "
 	'[.host.connections[] | select(.process.pid == $c and .peer.process.pid == $s and .direction == "outbound")] | length == 1' \
 	"$W/ps.json"
 expect daemon-0-lost "stats: $(cat "$W/stats.json" "$W/stats.err")" jqtest '.reports >= 1 and .lost_events == 0' "$W/stats.json"
-kill -TERM $daemon
-wait $daemon
+stop $daemon TERM
 rc=$?
 expect daemon-exit-0 "the daemon exited $rc on SIGTERM: $(tail -3 "$W/daemon.log")" [ $rc -eq 0 ]
 kill $server_nat $client_nat 2>/dev/null
