@@ -464,166 +464,166 @@ static void unaccepted_child_closing_in_syn_recv_is_no_connection(void **state)
 		if (events.v[i].netns == netns_tfo && events.v[i].sport == port)
 			fail_msg("the tracker reported an event (type %u, pid %u) for a child never accepted",
 				 events.v[i].type, events.v[i].pid);
+}
 
-	/* What the kernel's edge counters say for one namespace and port, summed per role. */
-	struct edge_sums {
-		uint32_t netns;
-		uint16_t port;
-		struct ctopo_edge_counts client, server;
+/* What the kernel's edge counters say for one namespace and port, summed per role. */
+struct edge_sums {
+	uint32_t netns;
+	uint16_t port;
+	struct ctopo_edge_counts client, server;
+};
+
+/* userdata: an array of edge_sums ending with netns 0 */
+static void sum_edge(const struct ctopo_edge_key *key, const struct ctopo_edge_counts *c, void *userdata)
+{
+	struct edge_sums *s = userdata;
+	struct ctopo_edge_counts *into;
+
+	while (s->netns && (key->netns != s->netns || key->port != s->port))
+		s++;
+	if (!s->netns)
+		return;
+	into = key->role == CTOPO_EDGE_CLIENT ? &s->client : &s->server;
+	into->opened += c->opened;
+	into->refused += c->refused;
+	into->timed_out += c->timed_out;
+	into->failed += c->failed;
+	into->closed += c->closed;
+}
+
+/* Client closes to port in the storm namespace that the ring delivered so far (it is emptied first). */
+static size_t ring_closes(uint16_t port)
+{
+	size_t n = 0;
+
+	while (tracker_poll(tracker, 0) > 0)
+		;
+	for (size_t i = 0; i < events.n; i++)
+		n += events.v[i].netns == netns_storm && events.v[i].type == CTOPO_EV_CLOSE &&
+		     events.v[i].dport == port && events.v[i].direction == CTOPO_DIR_OUTBOUND;
+	return n;
+}
+
+/* Hand over everything counted so far: the map counted into now becomes quiet at the first
+ * drain and is read at the second. */
+static void drain_all(struct edge_sums *s)
+{
+	assert_true(tracker_drain_edge_counts(tracker, sum_edge, s) >= 0);
+	assert_true(tracker_drain_edge_counts(tracker, sum_edge, s) >= 0);
+}
+
+/* The kernel counts every connection per edge key, however fast they come: 5000 connections and
+ * 3 refusals in a namespace give exactly those counts, once. */
+static void kernel_counts_are_exact(void **state)
+{
+	struct server_plan sp = { NS_STORM, AF_INET, "127.0.0.1", 7200, 5000, 0, false, false };
+	struct client_plan refused = { NS_STORM, AF_INET, "127.0.0.1", 7201, 0, true, false };
+	struct edge_sums s[3] = { { .netns = netns_storm, .port = 7200 }, { .netns = netns_storm, .port = 7201 } };
+	struct tracker_stats st;
+	size_t before, after;
+	uint64_t lost_at_start;
+	pid_t server, client;
+
+	(void)state;
+	drain_all(s); /* whatever earlier tests left */
+	events.n = 0;
+	assert_int_equal(tracker_read_stats(tracker, &st), 0);
+	lost_at_start = st.lost;
+	memset(s, 0, sizeof(s));
+	s[0] = (struct edge_sums){ .netns = netns_storm, .port = 7200 };
+	s[1] = (struct edge_sums){ .netns = netns_storm, .port = 7201 };
+	server = start_server(&sp);
+	assert_true(server > 0);
+	client = fork();
+	assert_true(client >= 0);
+	if (client == 0) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (itest_netns_enter(NS_STORM) < 0)
+			_exit(30);
+		itest_sockaddr(AF_INET, "127.0.0.1", 7200, &ss, &len);
+		for (int i = 0; i < 5000; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+			if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
+				_exit(31);
+			close(fd);
+		}
+		_exit(0);
+	}
+	assert_int_equal(wait_pumping(client), 0);
+	assert_int_equal(wait_pumping(server), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(wait_pumping(start_client(&refused)), 0);
+	/* under the storm a few client sockets close only seconds later (retransmissions): the kernel's
+	 * count of closes matches what the ring delivered around the drain */
+	usleep(300 * 1000);
+	before = ring_closes(7200);
+	drain_all(s);
+	after = ring_closes(7200);
+	assert_int_equal(tracker_read_stats(tracker, &st), 0);
+	assert_true(before <= s[0].client.closed && s[0].client.closed <= 5000);
+	if (st.lost == lost_at_start) /* else the ring has fewer: the kernel's count is the true one */
+		assert_true(s[0].client.closed <= after);
+	assert_true(s[0].client.closed >= 4500);
+	assert_int_equal(s[0].client.opened, 5000);
+	assert_int_equal(s[0].server.opened, 5000);
+	assert_int_equal(s[0].server.closed, 5000);
+	assert_int_equal(s[0].client.refused + s[0].client.failed + s[0].client.timed_out, 0);
+	assert_int_equal(s[1].client.refused, 3);
+	assert_int_equal(s[1].client.opened + s[1].server.opened, 0);
+	/* handed over once: drained again, nothing */
+	memset(&s[0].client, 0, sizeof(s[0].client));
+	memset(&s[1].client, 0, sizeof(s[1].client));
+	drain_all(s);
+	assert_int_equal(s[0].client.opened + s[1].client.refused, 0);
+}
+
+static int setup(void **state)
+{
+	struct tracker_options opts = { 0 };
+
+	(void)state;
+	itest_ensure_tracefs();
+	host_mntns = itest_ns_inode(getpid(), "mnt");
+	netns_server = itest_netns_create(NS_SERVER);
+	netns_client = itest_netns_create(NS_CLIENT);
+	netns_storm = itest_netns_create(NS_STORM);
+	if (!netns_server || !netns_client || !netns_storm)
+		return -1;
+	if (itest_veth_link(NS_SERVER, "ctopo-trk0", SERVER_V4, SERVER_V6, NS_CLIENT, "ctopo-trk1", CLIENT_V4,
+			    CLIENT_V6) < 0)
+		return -1;
+	return tracker_new(&opts, collect, NULL, &tracker) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tracker_free(tracker);
+	free(events.v);
+	itest_netns_delete(NS_SERVER);
+	itest_netns_delete(NS_CLIENT);
+	itest_netns_delete(NS_STORM);
+	itest_netns_delete(NS_TFO);
+	itest_sh("rmdir " TFO_TRACE_INSTANCE " 2>/dev/null || true");
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ipv4_connect_accept_close),
+		cmocka_unit_test(ipv6_connect_accept_close),
+		cmocka_unit_test(refused_connect_is_reported),
+		cmocka_unit_test(short_lived_connection_is_seen),
+		cmocka_unit_test(storm_loses_nothing_silently),
+		cmocka_unit_test(unaccepted_child_closing_in_syn_recv_is_no_connection),
+		cmocka_unit_test(kernel_counts_are_exact),
 	};
 
-	/* userdata: an array of edge_sums ending with netns 0 */
-	static void sum_edge(const struct ctopo_edge_key *key, const struct ctopo_edge_counts *c, void *userdata)
-	{
-		struct edge_sums *s = userdata;
-		struct ctopo_edge_counts *into;
-
-		while (s->netns && (key->netns != s->netns || key->port != s->port))
-			s++;
-		if (!s->netns)
-			return;
-		into = key->role == CTOPO_EDGE_CLIENT ? &s->client : &s->server;
-		into->opened += c->opened;
-		into->refused += c->refused;
-		into->timed_out += c->timed_out;
-		into->failed += c->failed;
-		into->closed += c->closed;
-	}
-
-	/* Client closes to port in the storm namespace that the ring delivered so far (it is emptied first). */
-	static size_t ring_closes(uint16_t port)
-	{
-		size_t n = 0;
-
-		while (tracker_poll(tracker, 0) > 0)
-			;
-		for (size_t i = 0; i < events.n; i++)
-			n += events.v[i].netns == netns_storm && events.v[i].type == CTOPO_EV_CLOSE &&
-			     events.v[i].dport == port && events.v[i].direction == CTOPO_DIR_OUTBOUND;
-		return n;
-	}
-
-	/* Hand over everything counted so far: the map counted into now becomes quiet at the first
- * drain and is read at the second. */
-	static void drain_all(struct edge_sums * s)
-	{
-		assert_true(tracker_drain_edge_counts(tracker, sum_edge, s) >= 0);
-		assert_true(tracker_drain_edge_counts(tracker, sum_edge, s) >= 0);
-	}
-
-	/* The kernel counts every connection per edge key, however fast they come: 5000 connections and
- * 3 refusals in a namespace give exactly those counts, once. */
-	static void kernel_counts_are_exact(void **state)
-	{
-		struct server_plan sp = { NS_STORM, AF_INET, "127.0.0.1", 7200, 5000, 0, false, false };
-		struct client_plan refused = { NS_STORM, AF_INET, "127.0.0.1", 7201, 0, true, false };
-		struct edge_sums s[3] = { { .netns = netns_storm, .port = 7200 },
-					  { .netns = netns_storm, .port = 7201 } };
-		struct tracker_stats st;
-		size_t before, after;
-		uint64_t lost_at_start;
-		pid_t server, client;
-
-		(void)state;
-		drain_all(s); /* whatever earlier tests left */
-		events.n = 0;
-		assert_int_equal(tracker_read_stats(tracker, &st), 0);
-		lost_at_start = st.lost;
-		memset(s, 0, sizeof(s));
-		s[0] = (struct edge_sums){ .netns = netns_storm, .port = 7200 };
-		s[1] = (struct edge_sums){ .netns = netns_storm, .port = 7201 };
-		server = start_server(&sp);
-		assert_true(server > 0);
-		client = fork();
-		assert_true(client >= 0);
-		if (client == 0) {
-			struct sockaddr_storage ss;
-			socklen_t len;
-
-			if (itest_netns_enter(NS_STORM) < 0)
-				_exit(30);
-			itest_sockaddr(AF_INET, "127.0.0.1", 7200, &ss, &len);
-			for (int i = 0; i < 5000; i++) {
-				int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-				if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
-					_exit(31);
-				close(fd);
-			}
-			_exit(0);
-		}
-		assert_int_equal(wait_pumping(client), 0);
-		assert_int_equal(wait_pumping(server), 0);
-		for (int i = 0; i < 3; i++)
-			assert_int_equal(wait_pumping(start_client(&refused)), 0);
-		/* under the storm a few client sockets close only seconds later (retransmissions): the kernel's
-	 * count of closes matches what the ring delivered around the drain */
-		usleep(300 * 1000);
-		before = ring_closes(7200);
-		drain_all(s);
-		after = ring_closes(7200);
-		assert_int_equal(tracker_read_stats(tracker, &st), 0);
-		assert_true(before <= s[0].client.closed && s[0].client.closed <= 5000);
-		if (st.lost == lost_at_start) /* else the ring has fewer: the kernel's count is the true one */
-			assert_true(s[0].client.closed <= after);
-		assert_true(s[0].client.closed >= 4500);
-		assert_int_equal(s[0].client.opened, 5000);
-		assert_int_equal(s[0].server.opened, 5000);
-		assert_int_equal(s[0].server.closed, 5000);
-		assert_int_equal(s[0].client.refused + s[0].client.failed + s[0].client.timed_out, 0);
-		assert_int_equal(s[1].client.refused, 3);
-		assert_int_equal(s[1].client.opened + s[1].server.opened, 0);
-		/* handed over once: drained again, nothing */
-		memset(&s[0].client, 0, sizeof(s[0].client));
-		memset(&s[1].client, 0, sizeof(s[1].client));
-		drain_all(s);
-		assert_int_equal(s[0].client.opened + s[1].client.refused, 0);
-	}
-
-	static int setup(void **state)
-	{
-		struct tracker_options opts = { 0 };
-
-		(void)state;
-		itest_ensure_tracefs();
-		host_mntns = itest_ns_inode(getpid(), "mnt");
-		netns_server = itest_netns_create(NS_SERVER);
-		netns_client = itest_netns_create(NS_CLIENT);
-		netns_storm = itest_netns_create(NS_STORM);
-		if (!netns_server || !netns_client || !netns_storm)
-			return -1;
-		if (itest_veth_link(NS_SERVER, "ctopo-trk0", SERVER_V4, SERVER_V6, NS_CLIENT, "ctopo-trk1", CLIENT_V4,
-				    CLIENT_V6) < 0)
-			return -1;
-		return tracker_new(&opts, collect, NULL, &tracker) < 0 ? -1 : 0;
-	}
-
-	static int teardown(void **state)
-	{
-		(void)state;
-		tracker_free(tracker);
-		free(events.v);
-		itest_netns_delete(NS_SERVER);
-		itest_netns_delete(NS_CLIENT);
-		itest_netns_delete(NS_STORM);
-		itest_netns_delete(NS_TFO);
-		itest_sh("rmdir " TFO_TRACE_INSTANCE " 2>/dev/null || true");
-		return 0;
-	}
-
-	int main(void)
-	{
-		const struct CMUnitTest tests[] = {
-			cmocka_unit_test(ipv4_connect_accept_close),
-			cmocka_unit_test(ipv6_connect_accept_close),
-			cmocka_unit_test(refused_connect_is_reported),
-			cmocka_unit_test(short_lived_connection_is_seen),
-			cmocka_unit_test(storm_loses_nothing_silently),
-			cmocka_unit_test(unaccepted_child_closing_in_syn_recv_is_no_connection),
-			cmocka_unit_test(kernel_counts_are_exact),
-		};
-
-		itest_require_root("test_tracker");
-		signal(SIGPIPE, SIG_IGN);
-		return cmocka_run_group_tests(tests, setup, teardown);
-	}
+	itest_require_root("test_tracker");
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
