@@ -327,6 +327,29 @@ static void short_lived_connection_is_seen(void **state)
 	assert_non_null(find_event(CTOPO_EV_CLOSE, netns_server, 7003, conn->sport));
 }
 
+/* A child in the storm namespace that connects to 127.0.0.1:port n times as fast as it can, closing
+ * each at once; exits 0 when all connected. */
+static pid_t start_storm_client(uint16_t port, int n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	if (itest_netns_enter(NS_STORM) < 0)
+		_exit(30);
+	itest_sockaddr(AF_INET, "127.0.0.1", port, &ss, &len);
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
+			_exit(31);
+		close(fd);
+	}
+	_exit(0);
+}
+
 /* 20,000 connections as fast as one client can make them: every connect and accept is
  * reported, or the shortfall is exactly what the kernel counted as lost. */
 static void storm_loses_nothing_silently(void **state)
@@ -341,24 +364,8 @@ static void storm_loses_nothing_silently(void **state)
 	assert_int_equal(tracker_read_stats(tracker, &before), 0);
 	server = start_server(&sp);
 	assert_true(server > 0);
-	client = fork();
-	assert_true(client >= 0);
-	if (client == 0) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-
-		if (itest_netns_enter(NS_STORM) < 0)
-			_exit(30);
-		itest_sockaddr(AF_INET, "127.0.0.1", 7100, &ss, &len);
-		for (int i = 0; i < STORM_CONNECTIONS; i++) {
-			int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-			if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
-				_exit(31);
-			close(fd);
-		}
-		_exit(0);
-	}
+	client = start_storm_client(7100, STORM_CONNECTIONS);
+	assert_true(client > 0);
 	assert_int_equal(wait_pumping(client), 0);
 	assert_int_equal(wait_pumping(server), 0);
 	assert_int_equal(tracker_read_stats(tracker, &after), 0);
@@ -534,24 +541,8 @@ static void kernel_counts_are_exact(void **state)
 	s[1] = (struct edge_sums){ .netns = netns_storm, .port = 7201 };
 	server = start_server(&sp);
 	assert_true(server > 0);
-	client = fork();
-	assert_true(client >= 0);
-	if (client == 0) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-
-		if (itest_netns_enter(NS_STORM) < 0)
-			_exit(30);
-		itest_sockaddr(AF_INET, "127.0.0.1", 7200, &ss, &len);
-		for (int i = 0; i < 5000; i++) {
-			int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-			if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
-				_exit(31);
-			close(fd);
-		}
-		_exit(0);
-	}
+	client = start_storm_client(7200, 5000);
+	assert_true(client > 0);
 	assert_int_equal(wait_pumping(client), 0);
 	assert_int_equal(wait_pumping(server), 0);
 	for (int i = 0; i < 3; i++)
