@@ -19,37 +19,8 @@
 #include "common/addr.h"
 #include "conns/inet_diag.h"
 #include "conns/proc_net_tcp.h"
+#include "sock_lists.h"
 #include "unit_helpers.h"
-
-struct diag_list {
-	struct diag_sock v[64];
-	size_t n;
-};
-
-static int collect(const struct diag_sock *s, void *userdata)
-{
-	struct diag_list *l = userdata;
-
-	if (l->n < 64)
-		l->v[l->n++] = *s;
-	return 0;
-}
-
-static const struct diag_sock *by_inode(const struct diag_list *l, uint64_t inode)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].inode == inode)
-			return &l->v[i];
-	return NULL;
-}
-
-static void assert_endpoint(uint16_t family, const uint8_t addr[16], uint16_t port, const char *expected)
-{
-	char s[ENDPOINT_STRLEN];
-
-	endpoint_format(family, addr, port, s, sizeof(s));
-	assert_string_equal(s, expected);
-}
 
 static void legacy_dump_has_both_families(void **state)
 {
@@ -60,7 +31,7 @@ static void legacy_dump_has_both_families(void **state)
 	const struct diag_sock *s;
 
 	(void)state;
-	assert_int_equal(inet_diag_parse(buf, len, collect, &l, &malformed), 0); /* ends with NLMSG_DONE */
+	assert_int_equal(inet_diag_parse(buf, len, diag_list_collect, &l, &malformed), 0); /* ends with NLMSG_DONE */
 	assert_int_equal(malformed, 0);
 	assert_int_equal(l.n, 12); /* 4 listeners, 4 connections seen from both ends; no TIME_WAIT */
 	for (size_t i = 0; i < l.n; i++) {
@@ -75,24 +46,24 @@ static void legacy_dump_has_both_families(void **state)
 	assert_int_equal(v6, 5);
 	assert_int_equal(listeners, 4);
 
-	s = by_inode(&l, 110565);
+	s = diag_list_by_inode(&l, 110565);
 	assert_non_null(s);
 	assert_int_equal(s->state, TCP_ST_LISTEN);
 	assert_endpoint(s->family, s->local_addr, s->local_port, "10.203.9.1:18301");
 
-	s = by_inode(&l, 110566);
+	s = diag_list_by_inode(&l, 110566);
 	assert_non_null(s);
 	assert_int_equal(s->state, TCP_ST_ESTABLISHED);
 	assert_endpoint(s->family, s->local_addr, s->local_port, "10.203.9.1:51596");
 	assert_endpoint(s->family, s->remote_addr, s->remote_port, "10.203.9.1:18301");
 
-	s = by_inode(&l, 110573); /* accepted by the dual-stack listener */
+	s = diag_list_by_inode(&l, 110573); /* accepted by the dual-stack listener */
 	assert_non_null(s);
 	assert_int_equal(s->family, AF_INET6);
 	assert_endpoint(s->family, s->local_addr, s->local_port, "[::ffff:10.203.9.1]:18303");
 	assert_endpoint(s->family, s->remote_addr, s->remote_port, "[::ffff:10.203.9.1]:59612");
 
-	s = by_inode(&l, 110569);
+	s = diag_list_by_inode(&l, 110569);
 	assert_non_null(s);
 	assert_endpoint(s->family, s->local_addr, s->local_port, "[fd03:9::1]:59488");
 	assert_endpoint(s->family, s->remote_addr, s->remote_port, "[fd03:9::1]:18302");
@@ -107,28 +78,14 @@ static void per_family_dump(void **state)
 	char *buf = read_sample("snapshot", "inet_diag_v2_inet6.bin", &len);
 
 	(void)state;
-	assert_int_equal(inet_diag_parse(buf, len, collect, &l, &malformed), 0);
+	assert_int_equal(inet_diag_parse(buf, len, diag_list_collect, &l, &malformed), 0);
 	assert_int_equal(malformed, 0);
 	assert_int_equal(l.n, 5);
 	for (size_t i = 0; i < l.n; i++)
 		assert_int_equal(l.v[i].family, AF_INET6);
-	assert_non_null(by_inode(&l, 110568));
-	assert_non_null(by_inode(&l, 110573));
+	assert_non_null(diag_list_by_inode(&l, 110568));
+	assert_non_null(diag_list_by_inode(&l, 110573));
 	free(buf);
-}
-
-struct proc_list {
-	struct proc_tcp_sock v[64];
-	size_t n;
-};
-
-static int collect_proc(const struct proc_tcp_sock *s, void *userdata)
-{
-	struct proc_list *l = userdata;
-
-	if (l->n < 64)
-		l->v[l->n++] = *s;
-	return 0;
 }
 
 /* Both readers see the same sockets: sock_diag and /proc/net/tcp{,6} agree on every tuple. */
@@ -140,13 +97,13 @@ static void agrees_with_proc_net_tcp(void **state)
 	char *buf = read_sample("snapshot", "inet_diag_legacy.bin", &len);
 
 	(void)state;
-	assert_int_equal(inet_diag_parse(buf, len, collect, &d, NULL), 0);
+	assert_int_equal(inet_diag_parse(buf, len, diag_list_collect, &d, NULL), 0);
 	free(buf);
 	buf = read_sample("snapshot", "proc_net_tcp", &len);
-	proc_net_tcp_parse(buf, len, AF_INET, collect_proc, &p, NULL);
+	proc_net_tcp_parse(buf, len, AF_INET, proc_list_collect, &p, NULL);
 	free(buf);
 	buf = read_sample("snapshot", "proc_net_tcp6", &len);
-	proc_net_tcp_parse(buf, len, AF_INET6, collect_proc, &p, NULL);
+	proc_net_tcp_parse(buf, len, AF_INET6, proc_list_collect, &p, NULL);
 	free(buf);
 	for (size_t i = 0; i < p.n; i++) {
 		const struct proc_tcp_sock *ps = &p.v[i];
@@ -154,7 +111,7 @@ static void agrees_with_proc_net_tcp(void **state)
 
 		if (ps->state == TCP_ST_TIME_WAIT)
 			continue; /* not asked for from sock_diag */
-		ds = by_inode(&d, ps->inode);
+		ds = diag_list_by_inode(&d, ps->inode);
 		assert_non_null(ds);
 		assert_int_equal(ds->family, ps->family);
 		assert_int_equal(ds->state, ps->state);
@@ -176,13 +133,13 @@ static void partial_buffer_wants_more(void **state)
 	const struct nlmsghdr *first = (const struct nlmsghdr *)buf;
 
 	(void)state;
-	assert_int_equal(inet_diag_parse(buf, first->nlmsg_len, collect, &l, NULL), 1);
+	assert_int_equal(inet_diag_parse(buf, first->nlmsg_len, diag_list_collect, &l, NULL), 1);
 	assert_int_equal(l.n, 1);
 	/* cut in the middle of the second message: the whole first one is still read */
 	l.n = 0;
-	assert_int_equal(inet_diag_parse(buf, first->nlmsg_len + 20, collect, &l, NULL), 1);
+	assert_int_equal(inet_diag_parse(buf, first->nlmsg_len + 20, diag_list_collect, &l, NULL), 1);
 	assert_int_equal(l.n, 1);
-	assert_int_equal(inet_diag_parse(NULL, 0, collect, &l, NULL), 1);
+	assert_int_equal(inet_diag_parse(NULL, 0, diag_list_collect, &l, NULL), 1);
 	free(buf);
 }
 
@@ -200,8 +157,8 @@ static void error_and_short_messages(void **state)
 	unsigned malformed = 0;
 
 	(void)state;
-	assert_int_equal(inet_diag_parse(&err, sizeof(err), collect, &l, NULL), -EINVAL);
-	assert_int_equal(inet_diag_parse(&shortmsg, sizeof(shortmsg), collect, &l, &malformed), 1);
+	assert_int_equal(inet_diag_parse(&err, sizeof(err), diag_list_collect, &l, NULL), -EINVAL);
+	assert_int_equal(inet_diag_parse(&shortmsg, sizeof(shortmsg), diag_list_collect, &l, &malformed), 1);
 	assert_int_equal(malformed, 1);
 	assert_int_equal(l.n, 0);
 }
@@ -222,7 +179,7 @@ static void length_past_int_max_is_refused(void **state)
 	struct diag_list l = { .n = 0 };
 
 	(void)state;
-	assert_int_equal(inet_diag_parse(&buf, sizeof(buf), collect, &l, NULL), -EBADMSG);
+	assert_int_equal(inet_diag_parse(&buf, sizeof(buf), diag_list_collect, &l, NULL), -EBADMSG);
 	assert_int_equal(l.n, 0);
 }
 
@@ -245,7 +202,7 @@ static void attribute_past_unpadded_end_is_refused(void **state)
 
 	(void)state;
 	/* the buffer ends 2 bytes into the cgroup id */
-	assert_int_equal(inet_diag_parse(&buf, sizeof(buf) - 2, collect, &l, NULL), -EBADMSG);
+	assert_int_equal(inet_diag_parse(&buf, sizeof(buf) - 2, diag_list_collect, &l, NULL), -EBADMSG);
 	assert_int_equal(l.n, 0);
 }
 

@@ -15,71 +15,42 @@
 
 #include "common/addr.h"
 #include "conns/proc_net_tcp.h"
+#include "sock_lists.h"
 #include "unit_helpers.h"
-
-struct sock_list {
-	struct proc_tcp_sock v[64];
-	size_t n;
-};
-
-static int collect(const struct proc_tcp_sock *s, void *userdata)
-{
-	struct sock_list *l = userdata;
-
-	if (l->n < 64)
-		l->v[l->n++] = *s;
-	return 0;
-}
-
-static const struct proc_tcp_sock *by_inode(const struct sock_list *l, uint64_t inode)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].inode == inode)
-			return &l->v[i];
-	return NULL;
-}
-
-static void assert_endpoint(uint16_t family, const uint8_t addr[16], uint16_t port, const char *expected)
-{
-	char s[ENDPOINT_STRLEN];
-
-	endpoint_format(family, addr, port, s, sizeof(s));
-	assert_string_equal(s, expected);
-}
 
 static void ipv4_file(void **state)
 {
-	struct sock_list l = { .n = 0 };
+	struct proc_list l = { .n = 0 };
 	unsigned malformed = 99;
 	size_t len;
 	char *buf = read_sample("snapshot", "proc_net_tcp", &len);
 	const struct proc_tcp_sock *s;
 
 	(void)state;
-	assert_int_equal(proc_net_tcp_parse(buf, len, AF_INET, collect, &l, &malformed), 8);
+	assert_int_equal(proc_net_tcp_parse(buf, len, AF_INET, proc_list_collect, &l, &malformed), 8);
 	assert_int_equal(malformed, 0);
 	assert_int_equal(l.n, 8);
 
-	s = by_inode(&l, 110565);
+	s = proc_list_by_inode(&l, 110565);
 	assert_non_null(s);
 	assert_int_equal(s->state, TCP_ST_LISTEN);
 	assert_endpoint(AF_INET, s->local_addr, s->local_port, "10.203.9.1:18301");
 	assert_endpoint(AF_INET, s->remote_addr, s->remote_port, "0.0.0.0:0");
 
-	s = by_inode(&l, 110566);
+	s = proc_list_by_inode(&l, 110566);
 	assert_non_null(s);
 	assert_int_equal(s->state, TCP_ST_ESTABLISHED);
 	assert_int_equal(s->uid, 0);
 	assert_endpoint(AF_INET, s->local_addr, s->local_port, "10.203.9.1:51596");
 	assert_endpoint(AF_INET, s->remote_addr, s->remote_port, "10.203.9.1:18301");
 
-	s = by_inode(&l, 110575);
+	s = proc_list_by_inode(&l, 110575);
 	assert_non_null(s);
 	assert_endpoint(AF_INET, s->local_addr, s->local_port, "127.0.0.1:44324");
 	assert_endpoint(AF_INET, s->remote_addr, s->remote_port, "127.0.0.1:18304");
 
 	/* the closed connection: TIME_WAIT, no inode */
-	s = by_inode(&l, 0);
+	s = proc_list_by_inode(&l, 0);
 	assert_non_null(s);
 	assert_int_equal(s->state, TCP_ST_TIME_WAIT);
 	assert_endpoint(AF_INET, s->local_addr, s->local_port, "127.0.0.1:44340");
@@ -88,34 +59,34 @@ static void ipv4_file(void **state)
 
 static void ipv6_file(void **state)
 {
-	struct sock_list l = { .n = 0 };
+	struct proc_list l = { .n = 0 };
 	unsigned malformed = 99;
 	size_t len;
 	char *buf = read_sample("snapshot", "proc_net_tcp6", &len);
 	const struct proc_tcp_sock *s;
 
 	(void)state;
-	assert_int_equal(proc_net_tcp_parse(buf, len, AF_INET6, collect, &l, &malformed), 5);
+	assert_int_equal(proc_net_tcp_parse(buf, len, AF_INET6, proc_list_collect, &l, &malformed), 5);
 	assert_int_equal(malformed, 0);
 
-	s = by_inode(&l, 110568);
+	s = proc_list_by_inode(&l, 110568);
 	assert_non_null(s);
 	assert_int_equal(s->family, AF_INET6);
 	assert_int_equal(s->state, TCP_ST_LISTEN);
 	assert_endpoint(AF_INET6, s->local_addr, s->local_port, "[fd03:9::1]:18302");
 
-	s = by_inode(&l, 110571);
+	s = proc_list_by_inode(&l, 110571);
 	assert_non_null(s);
 	assert_endpoint(AF_INET6, s->local_addr, s->local_port, "[::]:18303");
 
 	/* accepted by the dual-stack listener: v4-mapped, as the file says it */
-	s = by_inode(&l, 110573);
+	s = proc_list_by_inode(&l, 110573);
 	assert_non_null(s);
 	assert_int_equal(s->state, TCP_ST_ESTABLISHED);
 	assert_endpoint(AF_INET6, s->local_addr, s->local_port, "[::ffff:10.203.9.1]:18303");
 	assert_endpoint(AF_INET6, s->remote_addr, s->remote_port, "[::ffff:10.203.9.1]:59612");
 
-	s = by_inode(&l, 110569);
+	s = proc_list_by_inode(&l, 110569);
 	assert_non_null(s);
 	assert_endpoint(AF_INET6, s->local_addr, s->local_port, "[fd03:9::1]:59488");
 	assert_endpoint(AF_INET6, s->remote_addr, s->remote_port, "[fd03:9::1]:18302");
@@ -160,7 +131,7 @@ static void header_and_bad_lines(void **state)
 /* Garbage between good lines is counted and skipped; nothing else is lost. */
 static void malformed_lines_are_skipped(void **state)
 {
-	struct sock_list l = { .n = 0 };
+	struct proc_list l = { .n = 0 };
 	unsigned malformed = 0;
 	size_t len;
 	char *sample = read_sample("snapshot", "proc_net_tcp", &len);
@@ -173,7 +144,7 @@ static void malformed_lines_are_skipped(void **state)
 	n += 1000;
 	buf[n++] = '\n';
 	n += (size_t)sprintf(buf + n, "   9: 0100007F:4780 00000000:0000 0A");
-	assert_int_equal(proc_net_tcp_parse(buf, n, AF_INET, collect, &l, &malformed), 8);
+	assert_int_equal(proc_net_tcp_parse(buf, n, AF_INET, proc_list_collect, &l, &malformed), 8);
 	assert_int_equal(malformed, 3);
 	free(buf);
 	free(sample);
