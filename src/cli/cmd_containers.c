@@ -246,9 +246,8 @@ int cmd_containers(int argc, char **argv)
 	r = docker_client_new(&opts, reg, &client);
 	if (r < 0) {
 		containers_free(reg);
-		return r == -EPROTONOSUPPORT ? 2 : 1;
+		return log_error_errno(r, "Failed to set up the Docker client: %m"), 1;
 	}
-	/* The client has said why on failure ("no Docker Engine at ..."); the list is then empty. */
 	r = docker_client_wait_synced(client, CONTAINERS_DEFAULT_TIMEOUT_MS);
 	connected = r == 0;
 	if (r == -ETIMEDOUT)
@@ -256,6 +255,19 @@ int cmd_containers(int argc, char **argv)
 			    docker_client_host(client), CONTAINERS_DEFAULT_TIMEOUT_MS / 1000);
 	else if (r == -ENOMEM)
 		log_error("out of memory while reading the Docker Engine's containers");
+	else if (r == -EPROTONOSUPPORT)
+		log_error("the Docker host %s is %s: pass --docker-host unix:///PATH", docker_client_host(client),
+			  docker_client_last_error(client));
+	else if (r < 0)
+		log_warning(
+			"no Docker Engine at %s (%s): the list holds nothing; start dockerd, or point "
+			"--docker-host at its socket",
+			docker_client_host(client), docker_client_last_error(client));
+	if (r == -EPROTONOSUPPORT) {
+		docker_client_free(client);
+		containers_free(reg);
+		return 2;
+	}
 
 	n = containers_count(reg);
 	sorted = calloc(n ? n : 1, sizeof(*sorted));

@@ -186,8 +186,9 @@ static void cancel_all(struct docker_client *c)
 	c->event_parser = NULL;
 }
 
-/* The attempt or the connection failed: say so once, drop everything in flight, retry later.
- * The registry keeps what it has: names of running containers stay useful meanwhile. */
+/* The attempt or the connection failed: drop everything in flight, retry later, and leave news
+ * for the caller to say once (the retries that follow are no news). The registry keeps what it
+ * has: names of running containers stay useful meanwhile. */
 static void connection_failed(struct docker_client *c, int err, const char *reason)
 {
 	bool was_synced = c->phase == PHASE_SYNCED;
@@ -196,14 +197,13 @@ static void connection_failed(struct docker_client *c, int err, const char *reas
 	snprintf(c->last_error_text, sizeof(c->last_error_text), "%s", reason);
 	if (was_synced) {
 		c->stats.disconnects++;
-		c->warned_unavailable = true; /* the retries that follow are no news */
-		log_warning("lost the Docker Engine at %s: %s; reconnecting", c->host, reason);
+		c->warned_unavailable = true;
+		c->news |= DOCKER_NEWS_LOST;
 	} else if (!c->warned_unavailable) {
 		c->warned_unavailable = true;
-		log_warning("no Docker Engine at %s: %s; continuing without Docker names", c->host, reason);
-	} else {
-		log_debug("docker: %s: %s; retrying in %u ms", c->host, reason, c->backoff_ms);
+		c->news |= DOCKER_NEWS_UNAVAILABLE;
 	}
+	log_debug("docker: %s: %s; retrying in %u ms", c->host, reason, c->backoff_ms);
 	cancel_all(c);
 	c->phase = PHASE_BACKOFF;
 	timerfd_arm(c->retry_timer_fd, (uint64_t)c->backoff_ms * 1000000ull);
@@ -226,13 +226,9 @@ static void synced(struct docker_client *c)
 	c->last_error = 0;
 	c->last_error_text[0] = 0;
 	c->warned_unavailable = false;
-	if (c->watch_events)
-		log_info("%s Docker Engine at %s (API %s): %zu containers",
-			 c->ever_connected ? "reconnected to" : "using", c->host, c->api_version,
-			 containers_count(c->registry));
-	else
-		log_debug("docker: listed %zu containers from %s (API %s)", containers_count(c->registry), c->host,
-			  c->api_version);
+	c->news |= c->ever_connected ? DOCKER_NEWS_RESYNCED : DOCKER_NEWS_SYNCED;
+	log_debug("docker: listed %zu containers from %s (API %s)", containers_count(c->registry), c->host,
+		  c->api_version);
 	c->ever_connected = true;
 }
 
@@ -306,7 +302,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 			int ret = docker_event_parser_feed(c->event_parser, data, n, &err);
 
 			if (ret < 0) {
-				log_warning("docker: %s", err.message);
+				log_debug("docker: %s", err.message);
 				r->malformed_stream = true;
 				return 0; /* ends the transfer: reconnect and relist */
 			}
@@ -417,8 +413,8 @@ static int list_done(struct docker_client *c, struct request *r)
 	}
 	if (list.n_skipped) {
 		c->stats.records_skipped += list.n_skipped;
-		log_warning("docker: skipped %zu malformed entries of the container list; %s", list.n_skipped,
-			    list.skipped_message);
+		log_debug("docker: skipped %zu malformed entries of the container list; %s", list.n_skipped,
+			  list.skipped_message);
 	}
 	docker_stop_unlisted(c, &list);
 	for (size_t i = 0; i < list.n && ret == 0; i++)
@@ -448,7 +444,7 @@ static int inspect_done(struct docker_client *c, struct request *r, long code)
 	if (code != 200) {
 		http_error(r, code, reason, sizeof(reason));
 		c->stats.records_skipped++;
-		log_warning("docker: inspecting container %.12s failed: %s; skipped", r->id, reason);
+		log_debug("docker: inspecting container %.12s failed: %s; skipped", r->id, reason);
 		return 0;
 	}
 	ret = docker_parse_inspect(r->body ? r->body : "", r->len, &d, &err);
@@ -456,13 +452,16 @@ static int inspect_done(struct docker_client *c, struct request *r, long code)
 		return ret;
 	if (ret < 0) {
 		c->stats.records_skipped++;
-		log_warning("docker: container %.12s skipped: %s", r->id, err.message);
+		log_debug("docker: container %.12s skipped: %s", r->id, err.message);
 		return 0;
 	}
-	if (strcmp(d.id, r->id))
-		log_warning("docker: asked for container %.12s, got %.12s; skipped", r->id, d.id);
-	else if ((ret = docker_apply_inspect(c, &d, r->died_ns)) < 0)
-		log_warning("docker: container %.12s not recorded: %s", r->id, strerror(-ret));
+	if (strcmp(d.id, r->id)) {
+		c->stats.records_skipped++;
+		log_debug("docker: asked for container %.12s, got %.12s; skipped", r->id, d.id);
+	} else if ((ret = docker_apply_inspect(c, &d, r->died_ns)) < 0) {
+		c->stats.records_skipped++;
+		log_debug("docker: container %.12s not recorded: %s", r->id, strerror(-ret));
+	}
 	docker_container_done(&d);
 	return ret == -ENOMEM ? ret : 0;
 }
@@ -503,7 +502,7 @@ static int request_done(struct docker_client *c, struct request *r, CURLcode res
 		transfer_error(r, result, reason, sizeof(reason), &err);
 		if (r->kind == REQUEST_INSPECT && err == -E2BIG) {
 			c->stats.records_skipped++;
-			log_warning("docker: container %.12s skipped: %s", r->id, reason);
+			log_debug("docker: container %.12s skipped: %s", r->id, reason);
 			request_remove(c, r);
 			return 0;
 		}
@@ -580,11 +579,12 @@ int docker_client_new(const struct docker_client_options *opts, struct container
 	c->retry_timer_fd = -1;
 	r = docker_host_to_socket_path(host, c->socket_path, sizeof(c->socket_path));
 	if (r < 0) {
-		log_error("Docker host '%s' is not supported: ctopo talks to unix:// sockets only", host);
-		free(c);
-		return r;
+		/* a client that never connects: start says why, as for any Docker Engine not there */
+		snprintf(c->host, sizeof(c->host), "%s", host ? host : "");
+		c->unusable = r;
+	} else {
+		snprintf(c->host, sizeof(c->host), "unix://%s", c->socket_path);
 	}
-	snprintf(c->host, sizeof(c->host), "unix://%s", c->socket_path);
 	c->registry = registry;
 	c->watch_events = opts && opts->watch_events;
 	c->request_timeout_ms =
@@ -598,13 +598,13 @@ int docker_client_new(const struct docker_client_options *opts, struct container
 	r = http_multi_new(on_transfer_done, on_retry_timer, c, &c->http);
 	if (r < 0) {
 		free(c);
-		return log_error_errno(r, "Failed to set up the Docker client: %m");
+		return log_debug_errno(r, "docker: setting up the client failed: %m");
 	}
 	c->retry_timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r = c->retry_timer_fd < 0 ? -errno : http_multi_watch(c->http, c->retry_timer_fd);
 	if (r < 0) {
 		docker_client_free(c);
-		return log_error_errno(r, "Failed to set up the Docker client: %m");
+		return log_debug_errno(r, "docker: setting up the client failed: %m");
 	}
 	*ret = c;
 	return 0;
@@ -630,6 +630,14 @@ int docker_client_start(struct docker_client *c)
 
 	if (c->phase != PHASE_IDLE)
 		return 0;
+	if (c->unusable) {
+		c->last_error = c->unusable;
+		snprintf(c->last_error_text, sizeof(c->last_error_text), "%s",
+			 c->unusable == -EPROTONOSUPPORT ? "not a unix:// socket, the only kind ctopo talks to"
+							 : strerror(-c->unusable));
+		c->news |= DOCKER_NEWS_UNAVAILABLE;
+		return c->unusable;
+	}
 	r = connect_attempt(c);
 	if (r < 0)
 		connection_failed(c, r, strerror(-r));
@@ -716,6 +724,19 @@ const char *docker_client_host(const struct docker_client *c)
 const char *docker_client_api_version(const struct docker_client *c)
 {
 	return c->api_version;
+}
+
+const char *docker_client_last_error(const struct docker_client *c)
+{
+	return c->last_error_text;
+}
+
+unsigned docker_client_take_news(struct docker_client *c)
+{
+	unsigned news = c->news;
+
+	c->news = 0;
+	return news;
 }
 
 void docker_client_get_stats(const struct docker_client *c, struct docker_client_stats *ret)

@@ -55,13 +55,16 @@ struct docker_client_stats {
 
 struct docker_client;
 
-/* -EPROTONOSUPPORT (logged) for a host that is not a unix socket. */
+/* 0 or -ENOMEM. A host that is not a unix socket (tcp://...) makes a client that never
+ * connects: docker_client_start() fails with -EPROTONOSUPPORT and says why in
+ * docker_client_last_error(). The client logs at debug level only: what it has to say reaches the
+ * caller as news, for the caller to report once. */
 int docker_client_new(const struct docker_client_options *opts, struct containers *registry,
 		      struct docker_client **ret);
 void docker_client_free(struct docker_client *c);
 
-/* Begin connecting. Never fails for want of a Docker Engine: that is logged once ("no Docker
- * Engine at ...; continuing without Docker names") and retried with backoff. */
+/* Begin connecting. Never fails for want of a Docker Engine: that becomes DOCKER_NEWS_UNAVAILABLE
+ * and is retried with backoff. */
 int docker_client_start(struct docker_client *c);
 
 /* The fd to watch for readability (EPOLLIN / POLLIN). */
@@ -79,6 +82,18 @@ enum docker_client_state docker_client_state(const struct docker_client *c);
 const char *docker_client_host(const struct docker_client *c);        /* "unix:///var/run/docker.sock" */
 const char *docker_client_api_version(const struct docker_client *c); /* "1.41"; "" before the first ping */
 void docker_client_get_stats(const struct docker_client *c, struct docker_client_stats *ret);
+/* Why the last connection attempt failed or the connection was lost ("No such file or
+ * directory", "the events stream was closed"); "" once synced. */
+const char *docker_client_last_error(const struct docker_client *c);
+
+/* What happened that a user should hear of, once: a set of bits, cleared by taking them. */
+enum docker_client_news {
+	DOCKER_NEWS_UNAVAILABLE = 1 << 0, /* the first attempt failed (later retries are no news) */
+	DOCKER_NEWS_LOST = 1 << 1,        /* a synced connection went away; reconnecting */
+	DOCKER_NEWS_SYNCED = 1 << 2,      /* the first complete list */
+	DOCKER_NEWS_RESYNCED = 1 << 3,    /* synced again after a loss */
+};
+unsigned docker_client_take_news(struct docker_client *c);
 
 /* Resolve the host the way the docker CLI does: the option, else $DOCKER_HOST, else the default.
  * Writes the socket path; -EPROTONOSUPPORT for tcp:// and the like, -ENAMETOOLONG. */

@@ -178,8 +178,10 @@ void docker_handle_event(const struct docker_event *ev, void *userdata)
 	default:
 		break;
 	}
-	if (r < 0)
-		log_error("docker: cannot follow event %s of %.12s: %s", ev->action_name, ev->id, strerror(-r));
+	if (r < 0) {
+		c->stats.events_skipped++;
+		log_debug("docker: cannot follow event %s of %.12s: %s", ev->action_name, ev->id, strerror(-r));
+	}
 }
 
 void docker_skip_event(const char *message, void *userdata)
@@ -187,7 +189,7 @@ void docker_skip_event(const char *message, void *userdata)
 	struct docker_client *c = userdata;
 
 	c->stats.events_skipped++;
-	log_warning("docker: skipped an event: %s", message);
+	log_debug("docker: skipped an event: %s", message);
 }
 
 /* A relisted registry: containers that vanished while we were away are stopped now. */

@@ -77,7 +77,9 @@ struct docker_client {
 	unsigned inspects_in_flight;
 
 	bool ever_connected;
+	int unusable; /* -errno: the host names no socket we can use (tcp://...); never connects */
 	bool warned_unavailable;
+	unsigned news;  /* enum docker_client_news bits not yet taken by the caller */
 	int last_error; /* -errno of the last failed attempt, 0 after a sync */
 	char last_error_text[256];
 	struct docker_client_stats stats;

@@ -78,6 +78,26 @@ static int on_nat(struct loop *l, int fd, uint32_t events, void *userdata)
 	return 0;
 }
 
+/* What the Docker client has to say, said once here: it retries quietly and names stay meanwhile. */
+static void say_docker_news(struct daemon *d)
+{
+	unsigned news = docker_client_take_news(d->docker);
+	const char *host = docker_client_host(d->docker);
+
+	if (news & DOCKER_NEWS_UNAVAILABLE)
+		log_warning(
+			"no Docker Engine at %s (%s): containers are named from the OCI hook's records only until "
+			"one answers; start dockerd, point --docker-host at its socket, or pass --no-docker",
+			host, docker_client_last_error(d->docker));
+	if (news & DOCKER_NEWS_LOST)
+		log_warning("lost the Docker Engine at %s (%s); reconnecting, names stay meanwhile", host,
+			    docker_client_last_error(d->docker));
+	if (news & (DOCKER_NEWS_SYNCED | DOCKER_NEWS_RESYNCED))
+		log_info("%s Docker Engine at %s (API %s): %zu containers",
+			 news & DOCKER_NEWS_RESYNCED ? "reconnected to" : "using", host,
+			 docker_client_api_version(d->docker), containers_count(d->containers));
+}
+
 static int on_docker(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -88,6 +108,7 @@ static int on_docker(struct loop *l, int fd, uint32_t events, void *userdata)
 	(void)events;
 	if (r < 0)
 		log_warning("the Docker client failed: %s", strerror(-r));
+	say_docker_news(d);
 	return 0;
 }
 
@@ -244,6 +265,7 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 			: docker_client_state(d->docker) == DOCKER_CLIENT_SYNCED ? "connected"
 										 : "disconnected");
 	jsonw_kv_u64(&w, "docker_reconnects", ds.disconnects);
+	jsonw_kv_u64(&w, "docker_skipped", ds.records_skipped + ds.events_skipped);
 	jsonw_kv_u64(&w, "clients_served", is.served);
 	jsonw_kv_u64(&w, "clients_refused", is.refused);
 	jsonw_object_end(&w);
@@ -362,10 +384,12 @@ int daemon_run(const struct daemon_options *o)
 		log_warning("cannot watch the hook state directory; hook records are read at start only");
 	if (!o->no_docker) {
 		r = docker_client_new(&dopt, d.containers, &d.docker);
-		if (r == 0 && docker_client_start(d.docker) == 0)
+		if (r < 0)
+			log_warning("continuing without Docker names: %s", strerror(-r));
+		else if (docker_client_start(d.docker) == 0)
 			loop_add(d.loop, docker_client_fd(d.docker), EPOLLIN, on_docker, &d);
-		else
-			log_warning("continuing without Docker names");
+		if (d.docker)
+			say_docker_news(&d);
 	}
 
 	r = collector_new(&co, &d.collector);

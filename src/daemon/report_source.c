@@ -28,13 +28,17 @@ static void load_docker(const struct report_source_options *o, struct containers
 	struct docker_client *dc = NULL;
 	int r;
 
-	if (o->no_docker || docker_client_new(&dopt, reg, &dc) < 0)
+	if (o->no_docker)
 		return;
-	r = docker_client_start(dc);
+	r = docker_client_new(&dopt, reg, &dc);
 	if (r == 0)
 		r = docker_client_wait_synced(dc, DOCKER_ONESHOT_TIMEOUT_MS);
 	if (r < 0)
-		log_debug("no Docker names in this snapshot: %s", strerror(-r));
+		log_warning(
+			"no Docker Engine at %s (%s): this snapshot names containers from the OCI hook's records "
+			"only; start dockerd, point --docker-host at its socket, or pass --no-docker",
+			dc ? docker_client_host(dc) : "?",
+			dc && *docker_client_last_error(dc) ? docker_client_last_error(dc) : strerror(-r));
 	docker_client_free(dc);
 }
 
