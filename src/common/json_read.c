@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
+
 int json_fail(struct json_error *err, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -18,6 +20,56 @@ int json_fail(struct json_error *err, int r, const char *fmt, ...)
 		va_end(ap);
 	}
 	return r;
+}
+
+/* Nesting depth of the JSON text, skipping strings: enough to refuse hostile depth before yajl
+ * builds (and later recursively frees) the tree. */
+static bool depth_ok(const char *buf, size_t len, int max_depth)
+{
+	int depth = 0;
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return false;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return true;
+}
+
+int json_parse(const char *buf, size_t len, yajl_val *ret, struct json_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	char yajl_err[256] = "";
+	yajl_val v;
+
+	if (memchr(buf, '\0', len))
+		return json_fail(err, -EBADMSG, "not JSON: it contains a NUL byte");
+	if (!depth_ok(buf, len, JSON_MAX_DEPTH))
+		return json_fail(err, -EBADMSG, "not accepted: JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+	text = strndup(buf, len); /* yajl_tree_parse wants a NUL-terminated string */
+	if (!text)
+		return -ENOMEM;
+	v = yajl_tree_parse(text, yajl_err, sizeof(yajl_err));
+	if (!v) {
+		/* yajl's message spans lines (it quotes the input): keep the first */
+		yajl_err[strcspn(yajl_err, "\n")] = '\0';
+		return json_fail(err, -EBADMSG, "not JSON: %s", yajl_err[0] ? yajl_err : "empty input");
+	}
+	*ret = v;
+	return 0;
 }
 
 const char *json_kind(yajl_val v)
@@ -186,5 +238,36 @@ int json_read_string_buf(yajl_val v, const struct json_field *f, void *ret, stru
 	if (!YAJL_IS_STRING(v))
 		return json_wrong_type(f, "a string", v, err);
 	snprintf(buf, (size_t)f->max, "%s", YAJL_GET_STRING(v));
+	return 0;
+}
+
+int json_read_strv(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
+{
+	char ***strv = ret, name[128];
+	size_t *n = json_field_count(f, ret);
+
+	*strv = NULL;
+	*n = 0;
+	if (!v)
+		return 0;
+	if (!YAJL_IS_ARRAY(v))
+		return json_wrong_type(f, "an array", v, err);
+	if (f->max && v->u.array.len > (size_t)f->max)
+		return json_fail(err, -E2BIG, "%s: %zu strings exceed the limit of %lld",
+				 json_path_name(f->path, name, sizeof(name)), v->u.array.len, f->max);
+	*strv = calloc(v->u.array.len ? v->u.array.len : 1, sizeof(char *));
+	if (!*strv)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->u.array.len; i++) {
+		yajl_val s = v->u.array.values[i];
+
+		if (!YAJL_IS_STRING(s))
+			return json_fail(err, -EBADMSG, "%s[%zu]: expected a string, got %s",
+					 json_path_name(f->path, name, sizeof(name)), i, json_kind(s));
+		(*strv)[i] = strdup(s->u.string);
+		if (!(*strv)[i])
+			return -ENOMEM;
+		(*n)++; /* owned by the target from here on, even half-filled */
+	}
 	return 0;
 }

@@ -18,6 +18,19 @@ struct json_error {
 	char message[256];
 };
 
+/* Parse buf (len bytes) into a tree: -EBADMSG when it holds a NUL byte, is not JSON, or nests
+ * deeper than JSON_MAX_DEPTH levels (yajl frees trees recursively: a megabyte of '[' would
+ * overflow the stack); -ENOMEM. The message starts "not JSON: " or "not accepted: ". */
+#define JSON_MAX_DEPTH 64
+int json_parse(const char *buf, size_t len, yajl_val *ret, struct json_error *err);
+
+static inline void json_tree_freep(yajl_val *v)
+{
+	if (*v)
+		yajl_tree_free(*v);
+}
+#define _cleanup_json_tree_ __attribute__((cleanup(json_tree_freep)))
+
 /* Fill err (when not NULL) and return r. */
 int json_fail(struct json_error *err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -44,7 +57,15 @@ struct json_field {
 	/* json_read_int: the range (both 0: any int); json_read_u64: the largest (0: any);
 	 * json_read_string: the longest (0: any); json_read_string_buf: the buffer's size */
 	long long min, max;
+	/* list readers (json_read_strv): where the list's size_t count is in the target */
+	size_t count_offset;
 };
+
+/* The size_t count of a list field f, whose destination is ret (for list readers). */
+static inline size_t *json_field_count(const struct json_field *f, void *ret)
+{
+	return (size_t *)((char *)ret - f->offset + f->count_offset);
+}
 
 /* Each field of the table (ended by one with read == NULL) in order; the first failure stops. */
 int json_dispatch(yajl_val obj, const struct json_field *fields, void *target, struct json_error *err);
@@ -59,6 +80,9 @@ int json_read_u64(yajl_val v, const struct json_field *f, void *ret,
 int json_read_double(yajl_val v, const struct json_field *f, void *ret, struct json_error *err); /* double */
 /* char[max], truncated to fit; absent is "" */
 int json_read_string_buf(yajl_val v, const struct json_field *f, void *ret, struct json_error *err);
+
+/* char **, malloc'd (each string too), its count at count_offset; max: the most strings (0: any) */
+int json_read_strv(yajl_val v, const struct json_field *f, void *ret, struct json_error *err);
 
 /* A message for v's wrong type, naming f's path. */
 int json_wrong_type(const struct json_field *f, const char *expected, yajl_val v, struct json_error *err);

@@ -91,50 +91,39 @@ static void oci_record_donep(struct oci_record *rec)
 
 /* ---- parsing ---- */
 
-/* In the parsers: put the reason in err (the caller's buffer) and return -EINVAL. */
-#define FAIL(...)                                   \
-	({                                          \
-		snprintf(err, errlen, __VA_ARGS__); \
-		-EINVAL;                            \
-	})
-
-/* A string member; absent is fine (ret stays NULL), any other type is an error. */
-static int string_member(yajl_val obj, const char *key, char **ret, char *err, size_t errlen)
-{
-	yajl_val v = oci_json_member(obj, key);
-
-	if (!v)
-		return 0;
-	if (!YAJL_IS_STRING(v))
-		return FAIL("\"%s\" is not a string", key);
-	*ret = strdup(v->u.string);
-	return *ret ? 0 : -ENOMEM;
-}
-
-static int parse_annotations(yajl_val v, const char *what, struct oci_annotation **ret, size_t *ret_n, char *err,
-			     size_t errlen)
-{
-	struct oci_annotation *a;
-
-	if (!v)
-		return 0;
-	if (!YAJL_IS_OBJECT(v))
-		return FAIL("\"%s\" is not an object", what);
-	a = calloc(v->u.object.len ? v->u.object.len : 1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	*ret = a; /* the caller's cleanup frees what is filled so far */
-	for (size_t i = 0; i < v->u.object.len; i++) {
-		if (!YAJL_IS_STRING(v->u.object.values[i]))
-			return FAIL("%s \"%.100s\" is not a string", what, v->u.object.keys[i]);
-		a[i].key = strdup(v->u.object.keys[i]);
-		a[i].value = strdup(v->u.object.values[i]->u.string);
-		(*ret_n)++;
-		if (!a[i].key || !a[i].value)
-			return -ENOMEM;
+#define STATE_FIELD(name, reader, field)                                                                    \
+	{                                                                                                   \
+		.path = JSON_PATH(name), .read = (reader), .offset = offsetof(struct oci_hook_state, field) \
 	}
-	return 0;
-}
+
+/* The runtime's state on stdin (the OCI runtime spec's "state"). */
+static const struct json_field state_fields[] = {
+	STATE_FIELD("ociVersion", json_read_string, oci_version),
+	STATE_FIELD("id", json_read_string, id),
+	STATE_FIELD("status", json_read_string, status),
+	STATE_FIELD("bundle", json_read_string, bundle),
+	{ .path = JSON_PATH("annotations"),
+	  .read = oci_read_annotations,
+	  .offset = offsetof(struct oci_hook_state, annotations),
+	  .count_offset = offsetof(struct oci_hook_state, n_annotations) },
+	{},
+};
+
+/* What the hook uses of the bundle's config.json. */
+static const struct json_field config_fields[] = {
+	{ .path = JSON_PATH("hostname"),
+	  .read = json_read_string,
+	  .offset = offsetof(struct oci_hook_config, hostname) },
+	{ .path = JSON_PATH("process", "args"),
+	  .read = json_read_strv,
+	  .offset = offsetof(struct oci_hook_config, args),
+	  .count_offset = offsetof(struct oci_hook_config, n_args) },
+	{ .path = JSON_PATH("annotations"),
+	  .read = oci_read_annotations,
+	  .offset = offsetof(struct oci_hook_config, annotations),
+	  .count_offset = offsetof(struct oci_hook_config, n_annotations) },
+	{},
+};
 
 /* The statuses a runtime reports at each stage: runc says "creating" at prestart and
  * createRuntime, crun "created"; both say "stopped" at poststop. */
@@ -162,101 +151,66 @@ static const char *printable(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage, struct oci_hook_state *ret, char *err,
-			 size_t errlen)
+int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage, struct oci_hook_state *ret,
+			 struct json_error *err)
 {
+	const struct json_field pid = { .path = JSON_PATH("pid"), .min = 0, .max = INT_MAX };
 	_cleanup_(oci_hook_state_donep) struct oci_hook_state st = { 0 };
-	_cleanup_yajl_tree_ yajl_val root = NULL;
+	_cleanup_json_tree_ yajl_val root = NULL;
 	char quoted[160];
-	yajl_val v;
-	int r;
+	int p = 0, r;
 
-	if (len > OCI_HOOK_STDIN_MAX) {
-		snprintf(err, errlen, "larger than %d bytes: refused", OCI_HOOK_STDIN_MAX);
-		return -EFBIG;
-	}
+	if (len > OCI_HOOK_STDIN_MAX)
+		return json_fail(err, -EFBIG, "larger than %d bytes: refused", OCI_HOOK_STDIN_MAX);
 	if (len == 0)
-		return FAIL("empty: the runtime wrote no state");
-	r = oci_json_parse(buf, len, &root, err, errlen);
+		return json_fail(err, -EBADMSG, "empty: the runtime wrote no state");
+	r = json_parse(buf, len, &root, err);
 	if (r < 0)
 		return r;
 	if (!YAJL_IS_OBJECT(root))
-		return FAIL("not a JSON object");
-
-	if ((r = string_member(root, "ociVersion", &st.oci_version, err, errlen)) < 0 ||
-	    (r = string_member(root, "id", &st.id, err, errlen)) < 0 ||
-	    (r = string_member(root, "status", &st.status, err, errlen)) < 0 ||
-	    (r = string_member(root, "bundle", &st.bundle, err, errlen)) < 0)
-		return r;
-	if (!st.id)
-		return FAIL("no container \"id\"");
-	if (!oci_id_is_valid(st.id))
-		return FAIL("container id \"%s\" is not [A-Za-z0-9][A-Za-z0-9_.-]{0,127}",
-			    printable(st.id, quoted, sizeof(quoted)));
-	if (!st.status)
-		return FAIL("no \"status\"");
-	if (!status_fits_stage(st.status, stage))
-		return FAIL(
-			"status \"%s\" does not belong to the %s stage (is the hook installed for the right stage?)",
-			printable(st.status, quoted, sizeof(quoted)), oci_hook_stage_to_string(stage));
-
-	v = oci_json_member(root, "pid");
-	if (v) {
-		if (!YAJL_IS_INTEGER(v) || v->u.number.i < 0 || v->u.number.i > INT_MAX)
-			return FAIL("\"pid\" is not a process id");
-		st.pid = v->u.number.i;
-	}
-	if (stage != OCI_HOOK_POSTSTOP && st.pid <= 0)
-		return FAIL("no \"pid\" > 0 at %s", oci_hook_stage_to_string(stage));
-
-	r = parse_annotations(oci_json_member(root, "annotations"), "annotation", &st.annotations, &st.n_annotations,
-			      err, errlen);
+		return json_fail(err, -EBADMSG, "not a JSON object");
+	r = json_dispatch(root, state_fields, &st, err);
+	if (r == 0)
+		r = json_read_int(json_get(root, pid.path), &pid, &p, err);
 	if (r < 0)
 		return r;
+	st.pid = p;
+	if (!st.id)
+		return json_fail(err, -EBADMSG, "id: missing");
+	if (!oci_id_is_valid(st.id))
+		return json_fail(err, -EBADMSG, "id: \"%s\" is not [A-Za-z0-9][A-Za-z0-9_.-]{0,127}",
+				 printable(st.id, quoted, sizeof(quoted)));
+	if (!st.status)
+		return json_fail(err, -EBADMSG, "status: missing");
+	if (!status_fits_stage(st.status, stage))
+		return json_fail(
+			err, -EBADMSG,
+			"status \"%s\" does not belong to the %s stage (is the hook installed for the right stage?)",
+			printable(st.status, quoted, sizeof(quoted)), oci_hook_stage_to_string(stage));
+	if (stage != OCI_HOOK_POSTSTOP && st.pid <= 0)
+		return json_fail(err, -EBADMSG, "pid: missing or 0 at %s", oci_hook_stage_to_string(stage));
 
 	*ret = st;
 	st = (struct oci_hook_state){ 0 }; // NOLINT(clang-analyzer-deadcode.DeadStores): its cleanup reads it
 	return 0;
 }
 
-int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, char *err, size_t errlen)
+int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, struct json_error *err)
 {
 	_cleanup_(oci_hook_config_donep) struct oci_hook_config cfg = { 0 };
-	_cleanup_yajl_tree_ yajl_val root = NULL;
-	yajl_val process, args;
+	_cleanup_json_tree_ yajl_val root = NULL;
+	yajl_val process;
 	int r;
 
-	r = oci_json_parse(buf, len, &root, err, errlen);
+	r = json_parse(buf, len, &root, err);
 	if (r < 0)
 		return r;
 	if (!YAJL_IS_OBJECT(root))
-		return FAIL("not a JSON object");
-	r = string_member(root, "hostname", &cfg.hostname, err, errlen);
-	if (r < 0)
-		return r;
-
-	process = oci_json_member(root, "process");
+		return json_fail(err, -EBADMSG, "not a JSON object");
+	process = json_get(root, JSON_PATH("process"));
 	if (process && !YAJL_IS_OBJECT(process))
-		return FAIL("\"process\" is not an object");
-	args = oci_json_member(process, "args");
-	if (args) {
-		if (!YAJL_IS_ARRAY(args))
-			return FAIL("\"process.args\" is not an array");
-		cfg.args = calloc(args->u.array.len ? args->u.array.len : 1, sizeof(char *));
-		if (!cfg.args)
-			return -ENOMEM;
-		for (size_t i = 0; i < args->u.array.len; i++) {
-			if (!YAJL_IS_STRING(args->u.array.values[i]))
-				return FAIL("\"process.args\" has a non-string");
-			cfg.args[i] = strdup(args->u.array.values[i]->u.string);
-			if (!cfg.args[i])
-				return -ENOMEM;
-			cfg.n_args++;
-		}
-	}
-
-	r = parse_annotations(oci_json_member(root, "annotations"), "annotation", &cfg.annotations, &cfg.n_annotations,
-			      err, errlen);
+		return json_fail(err, -EBADMSG, "process: expected an object, got %s", json_kind(process));
+	r = json_dispatch(root, config_fields, &cfg, err);
 	if (r < 0)
 		return r;
 	*ret = cfg;
@@ -266,19 +220,18 @@ int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *r
 
 int oci_hook_podman_name(const char *buf, size_t len, const char *id, char **ret_name)
 {
-	_cleanup_yajl_tree_ yajl_val root = NULL;
-	char err[128];
+	_cleanup_json_tree_ yajl_val root = NULL;
 	int r;
 
-	r = oci_json_parse(buf, len, &root, err, sizeof(err));
+	r = json_parse(buf, len, &root, NULL);
 	if (r < 0)
 		return r;
 	if (!YAJL_IS_ARRAY(root))
-		return -EINVAL;
+		return -EBADMSG;
 	for (size_t i = 0; i < root->u.array.len; i++) {
 		yajl_val c = root->u.array.values[i];
-		yajl_val cid = oci_json_member(c, "id");
-		yajl_val names = oci_json_member(c, "names");
+		yajl_val cid = json_get(c, JSON_PATH("id"));
+		yajl_val names = json_get(c, JSON_PATH("names"));
 		char *name;
 
 		if (!YAJL_IS_STRING(cid) || strcmp(cid->u.string, id))
@@ -550,8 +503,8 @@ static bool str_is_printable_ascii(const char *s)
 static int load_config(struct hook_run *run, const struct oci_hook_state *st, struct oci_hook_config *ret)
 {
 	_cleanup_free_ char *path = NULL, *buf = NULL;
-	char err[256];
-	size_t len;
+	struct json_error err = { { 0 } };
+	size_t len = 0;
 	int r;
 
 	if (!st->bundle || st->bundle[0] != '/')
@@ -567,9 +520,10 @@ static int load_config(struct hook_run *run, const struct oci_hook_state *st, st
 			TROUBLE(run, "cannot read %s, the record has no name from it: %s", path, strerror(-r));
 		return r;
 	}
-	r = oci_hook_parse_config(buf, len, ret, err, sizeof(err));
+	r = oci_hook_parse_config(buf, len, ret, &err);
 	if (r < 0)
-		TROUBLE(run, "%s: %s; the record has no name from it", path, r == -ENOMEM ? strerror(ENOMEM) : err);
+		TROUBLE(run, "%s: %s; the record has no name from it", path,
+			r == -ENOMEM ? strerror(ENOMEM) : err.message);
 	return r;
 }
 
@@ -579,7 +533,7 @@ static char *podman_name(struct hook_run *run, const struct oci_hook_state *st)
 {
 	_cleanup_free_ char *suffix = NULL, *path = NULL, *buf = NULL;
 	char *name = NULL;
-	size_t n, len;
+	size_t n, len = 0;
 	int r;
 
 	/* Recognised by the bundle's path alone: podman's poststop state lacks io.container.manager. */
@@ -601,7 +555,7 @@ static char *podman_name(struct hook_run *run, const struct oci_hook_state *st)
 		r = oci_hook_podman_name(buf, len, st->id, &name);
 	if (r < 0 && r != -ENOENT)
 		TROUBLE(run, "cannot read podman's name for the container from %s: %s", path,
-			r == -EINVAL ? "not the JSON c/storage writes" : strerror(-r));
+			r == -EBADMSG ? "not the JSON c/storage writes" : strerror(-r));
 	return name;
 }
 
@@ -670,6 +624,8 @@ static void add_process_info(struct hook_run *run, struct oci_record *rec)
 
 static int set_stage(struct oci_record *rec, enum oci_hook_stage stage, const char *status)
 {
+	if (!status) /* a parsed state always has one; the analyzer cannot see that */
+		return -EINVAL;
 	free(rec->stage);
 	free(rec->runtime_status);
 	rec->stage = strdup(oci_hook_stage_to_string(stage));
@@ -710,17 +666,17 @@ int oci_hook_run(const struct oci_hook_options *opts, const char *input, size_t 
 		.opts = opts,
 		.state_dir = opts->state_dir ? opts->state_dir : OCI_STATE_DEFAULT_DIR,
 	};
-	char err[512];
+	struct json_error err = { { 0 } };
 	int r;
 
-	r = oci_hook_parse_state(input, len, opts->stage, &st, err, sizeof(err));
+	r = oci_hook_parse_state(input, len, opts->stage, &st, &err);
 	if (r == -ENOMEM) {
 		TROUBLE(&run, "out of memory reading the OCI state");
 		return exit_code(&run);
 	}
 	if (r < 0) {
 		report(&run, LOG_ERR, "invalid OCI state on stdin at %s: %s", oci_hook_stage_to_string(opts->stage),
-		       err);
+		       err.message);
 		return OCI_HOOK_EXIT_INVALID_INPUT;
 	}
 	run.id = st.id;

@@ -55,15 +55,16 @@ struct oci_hook_config {
 void oci_hook_state_done(struct oci_hook_state *st);
 void oci_hook_config_done(struct oci_hook_config *cfg);
 
-/* Parse and validate the state for stage: -EFBIG over OCI_HOOK_STDIN_MAX, -EINVAL with the
- * reason in err for anything else wrong (not JSON, wrong types, id missing or not matching
- * [A-Za-z0-9][A-Za-z0-9_.-]{0,127}, pid missing or <= 0 at prestart/createRuntime, a status
- * that does not belong to the stage). ret untouched on failure. */
-int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage, struct oci_hook_state *ret, char *err,
-			 size_t errlen);
+/* Parse and validate the state for stage: -EFBIG over OCI_HOOK_STDIN_MAX, -EBADMSG for anything
+ * else wrong (not JSON, wrong types, id missing or not matching [A-Za-z0-9][A-Za-z0-9_.-]{0,127},
+ * pid missing or <= 0 at prestart/createRuntime, a status that does not belong to the stage), with
+ * the reason in err naming the field ("pid: expected an integer, got a string"). ret untouched on
+ * failure. */
+int oci_hook_parse_state(const char *buf, size_t len, enum oci_hook_stage stage, struct oci_hook_state *ret,
+			 struct json_error *err);
 
-/* Parse config.json: hostname, process.args, annotations. -EINVAL with the reason in err. */
-int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, char *err, size_t errlen);
+/* Parse config.json: hostname, process.args, annotations. -EBADMSG with the reason in err. */
+int oci_hook_parse_config(const char *buf, size_t len, struct oci_hook_config *ret, struct json_error *err);
 
 /* podman: the first of "names" for id in c/storage's containers.json; -ENOENT when absent. */
 int oci_hook_podman_name(const char *buf, size_t len, const char *id, char **ret_name);

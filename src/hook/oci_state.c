@@ -2,8 +2,10 @@
 #include "hook/oci_state.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,8 +15,6 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
-
-#define JSON_MAX_DEPTH 64
 
 void oci_record_done(struct oci_record *rec)
 {
@@ -63,74 +63,6 @@ bool oci_id_is_valid(const char *id)
 			return false;
 	}
 	return true;
-}
-
-/* ---- helpers shared with oci_hook.c ---- */
-
-/* Nesting depth of the JSON text, skipping strings; enough to refuse hostile depth before
- * yajl builds (and later recursively frees) the tree. */
-static bool json_depth_ok(const char *buf, size_t len, int max_depth)
-{
-	int depth = 0;
-	bool in_string = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > max_depth)
-				return false;
-		} else if ((c == ']' || c == '}') && depth > 0) {
-			depth--;
-		}
-	}
-	return true;
-}
-
-int oci_json_parse(const char *buf, size_t len, yajl_val *ret, char *err, size_t errlen)
-{
-	_cleanup_free_ char *text = NULL;
-	char yajl_err[256] = "";
-	yajl_val v;
-
-	if (memchr(buf, '\0', len)) {
-		snprintf(err, errlen, "not JSON: it contains a NUL byte");
-		return -EINVAL;
-	}
-	if (!json_depth_ok(buf, len, JSON_MAX_DEPTH)) {
-		snprintf(err, errlen, "not accepted: JSON nested deeper than %d levels", JSON_MAX_DEPTH);
-		return -EINVAL;
-	}
-	/* yajl_tree_parse wants a NUL-terminated string */
-	text = strndup(buf, len);
-	if (!text)
-		return -ENOMEM;
-	v = yajl_tree_parse(text, yajl_err, sizeof(yajl_err));
-	if (!v) {
-		/* yajl's message spans lines (it quotes the input): keep the first */
-		yajl_err[strcspn(yajl_err, "\n")] = '\0';
-		snprintf(err, errlen, "not JSON: %s", yajl_err[0] ? yajl_err : "empty input");
-		return -EINVAL;
-	}
-	*ret = v;
-	return 0;
-}
-
-yajl_val oci_json_member(yajl_val v, const char *key)
-{
-	if (!YAJL_IS_OBJECT(v))
-		return NULL;
-	for (size_t i = 0; i < v->u.object.len; i++)
-		if (!strcmp(v->u.object.keys[i], key))
-			return v->u.object.values[i];
-	return NULL;
 }
 
 /* ---- writing ---- */
@@ -331,117 +263,97 @@ int oci_state_write_record(const char *dir, const struct oci_record *rec)
 
 /* ---- reading ---- */
 
-static int dup_string_member(yajl_val obj, const char *key, char **ret)
+int oci_read_annotations(yajl_val v, const struct json_field *f, void *ret, struct json_error *err)
 {
-	yajl_val v = oci_json_member(obj, key);
+	struct oci_annotation **list = ret;
+	size_t *n = json_field_count(f, ret);
+	char name[128];
 
+	*list = NULL;
+	*n = 0;
 	if (!v)
 		return 0;
-	if (!YAJL_IS_STRING(v))
-		return -EINVAL;
-	*ret = strdup(v->u.string);
-	return *ret ? 0 : -ENOMEM;
-}
+	if (!YAJL_IS_OBJECT(v))
+		return json_wrong_type(f, "an object", v, err);
+	*list = calloc(v->u.object.len ? v->u.object.len : 1, sizeof(**list));
+	if (!*list)
+		return -ENOMEM;
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		struct oci_annotation *a = &(*list)[i];
 
-static int u64_member(yajl_val obj, const char *key, uint64_t *ret)
-{
-	yajl_val v = oci_json_member(obj, key);
-
-	if (!v)
-		return 0;
-	if (!YAJL_IS_INTEGER(v) || v->u.number.i < 0)
-		return -EINVAL;
-	*ret = (uint64_t)v->u.number.i;
+		if (!YAJL_IS_STRING(v->u.object.values[i]))
+			return json_fail(err, -EBADMSG, "%s[\"%.100s\"]: expected a string, got %s",
+					 json_path_name(f->path, name, sizeof(name)), v->u.object.keys[i],
+					 json_kind(v->u.object.values[i]));
+		a->key = strdup(v->u.object.keys[i]);
+		a->value = strdup(v->u.object.values[i]->u.string);
+		(*n)++; /* owned by the target from here on, even half-filled */
+		if (!a->key || !a->value)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
-static int time_member(yajl_val obj, const char *key, double *ret)
-{
-	yajl_val v = oci_json_member(obj, key);
+#define RECORD_FIELD(name, reader, field)                                                               \
+	{                                                                                               \
+		.path = JSON_PATH(name), .read = (reader), .offset = offsetof(struct oci_record, field) \
+	}
+#define RECORD_LIST(name, reader, field, count)                                                          \
+	{                                                                                                \
+		.path = JSON_PATH(name), .read = (reader), .offset = offsetof(struct oci_record, field), \
+		.count_offset = offsetof(struct oci_record, count)                                       \
+	}
 
-	if (!v)
-		return 0;
-	if (!YAJL_IS_DOUBLE(v) || v->u.number.d < 0)
-		return -EINVAL;
-	*ret = v->u.number.d;
-	return 0;
-}
+/* A record as oci_record_format writes it; pid is read apart (int64_t, bounded). */
+static const struct json_field record_fields[] = {
+	RECORD_FIELD("id", json_read_string, id),
+	RECORD_FIELD("source", json_read_string, source),
+	RECORD_FIELD("name", json_read_string, name),
+	RECORD_FIELD("name_source", json_read_string, name_source),
+	RECORD_FIELD("pod_name", json_read_string, pod_name),
+	RECORD_FIELD("pod_namespace", json_read_string, pod_namespace),
+	RECORD_FIELD("mntns", json_read_u64, mntns),
+	RECORD_FIELD("netns", json_read_u64, netns),
+	RECORD_FIELD("cgroup", json_read_string, cgroup),
+	RECORD_FIELD("cgroup_id", json_read_u64, cgroup_id),
+	RECORD_FIELD("bundle", json_read_string, bundle),
+	RECORD_FIELD("runtime_status", json_read_string, runtime_status),
+	RECORD_FIELD("stage", json_read_string, stage),
+	RECORD_FIELD("started_at", json_read_double, started_at),
+	RECORD_FIELD("stopped_at", json_read_double, stopped_at),
+	RECORD_FIELD("stopped", json_read_bool, stopped),
+	RECORD_LIST("args", json_read_strv, args, n_args),
+	RECORD_LIST("annotations", oci_read_annotations, annotations, n_annotations),
+	{},
+};
 
-static int parse_record(yajl_val root, struct oci_record *rec)
+static int parse_record(yajl_val root, struct oci_record *rec, struct json_error *err)
 {
-	uint64_t version = 0, pid = 0;
-	yajl_val v;
+	const struct json_field version = { .path = JSON_PATH("version") };
+	const struct json_field pid = { .path = JSON_PATH("pid"), .max = INT32_MAX };
+	uint32_t v = 0;
+	uint64_t p = 0;
 	int r;
 
 	if (!YAJL_IS_OBJECT(root))
-		return -EINVAL;
-	r = u64_member(root, "version", &version);
-	if (r < 0 || version != OCI_RECORD_VERSION)
-		return -EINVAL;
-	if ((r = dup_string_member(root, "id", &rec->id)) < 0 ||
-	    (r = dup_string_member(root, "source", &rec->source)) < 0 ||
-	    (r = dup_string_member(root, "name", &rec->name)) < 0 ||
-	    (r = dup_string_member(root, "name_source", &rec->name_source)) < 0 ||
-	    (r = dup_string_member(root, "pod_name", &rec->pod_name)) < 0 ||
-	    (r = dup_string_member(root, "pod_namespace", &rec->pod_namespace)) < 0 ||
-	    (r = u64_member(root, "pid", &pid)) < 0 || (r = u64_member(root, "mntns", &rec->mntns)) < 0 ||
-	    (r = u64_member(root, "netns", &rec->netns)) < 0 ||
-	    (r = dup_string_member(root, "cgroup", &rec->cgroup)) < 0 ||
-	    (r = u64_member(root, "cgroup_id", &rec->cgroup_id)) < 0 ||
-	    (r = dup_string_member(root, "bundle", &rec->bundle)) < 0 ||
-	    (r = dup_string_member(root, "runtime_status", &rec->runtime_status)) < 0 ||
-	    (r = dup_string_member(root, "stage", &rec->stage)) < 0 ||
-	    (r = time_member(root, "started_at", &rec->started_at)) < 0 ||
-	    (r = time_member(root, "stopped_at", &rec->stopped_at)) < 0)
+		return json_fail(err, -EBADMSG, "expected an object, got %s", json_kind(root));
+	r = json_read_u32(json_get(root, version.path), &version, &v, err);
+	if (r == 0 && v != OCI_RECORD_VERSION)
+		r = json_fail(err, -EBADMSG, "version: %u, this ctopo reads %d", v, OCI_RECORD_VERSION);
+	if (r == 0)
+		r = json_read_u64(json_get(root, pid.path), &pid, &p, err);
+	if (r == 0)
+		r = json_dispatch(root, record_fields, rec, err);
+	if (r < 0)
 		return r;
-	if (!oci_id_is_valid(rec->id) || pid > INT32_MAX)
-		return -EINVAL;
-	rec->pid = (int64_t)pid;
-
-	v = oci_json_member(root, "stopped");
-	if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-		return -EINVAL;
-	rec->stopped = YAJL_IS_TRUE(v);
-
-	v = oci_json_member(root, "args");
-	if (v) {
-		if (!YAJL_IS_ARRAY(v))
-			return -EINVAL;
-		rec->args = calloc(v->u.array.len ? v->u.array.len : 1, sizeof(char *));
-		if (!rec->args)
-			return -ENOMEM;
-		for (size_t i = 0; i < v->u.array.len; i++) {
-			if (!YAJL_IS_STRING(v->u.array.values[i]))
-				return -EINVAL;
-			rec->args[i] = strdup(v->u.array.values[i]->u.string);
-			if (!rec->args[i])
-				return -ENOMEM;
-			rec->n_args++;
-		}
-	}
-
-	v = oci_json_member(root, "annotations");
-	if (v) {
-		if (!YAJL_IS_OBJECT(v))
-			return -EINVAL;
-		rec->annotations = calloc(v->u.object.len ? v->u.object.len : 1, sizeof(struct oci_annotation));
-		if (!rec->annotations)
-			return -ENOMEM;
-		for (size_t i = 0; i < v->u.object.len; i++) {
-			struct oci_annotation *a = &rec->annotations[rec->n_annotations];
-
-			if (!YAJL_IS_STRING(v->u.object.values[i]))
-				return -EINVAL;
-			a->key = strdup(v->u.object.keys[i]);
-			a->value = strdup(v->u.object.values[i]->u.string);
-			rec->n_annotations++;
-			if (!a->key || !a->value)
-				return -ENOMEM;
-		}
-	}
+	if (!oci_id_is_valid(rec->id))
+		return json_fail(err, -EBADMSG, "id: missing or not [A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+	if (rec->started_at < 0 || rec->stopped_at < 0)
+		return json_fail(err, -EBADMSG, "started_at, stopped_at: negative");
+	rec->pid = (int64_t)p;
 
 	/* a record always has a name to show */
-	if (!rec->name && rec->id) {
+	if (!rec->name && rec->id) { /* rec->id is valid here; the analyzer cannot see it */
 		rec->name = strndup(rec->id, 12);
 		if (!rec->name)
 			return -ENOMEM;
@@ -452,18 +364,17 @@ static int parse_record(yajl_val root, struct oci_record *rec)
 int oci_state_read_record(const char *buf, size_t len, struct oci_record *ret)
 {
 	_cleanup_(oci_record_donep) struct oci_record rec = { 0 };
-	_cleanup_yajl_tree_ yajl_val root = NULL;
-	char err[128];
+	_cleanup_json_tree_ yajl_val root = NULL;
+	struct json_error err = { { 0 } };
 	int r;
 
 	if (len > OCI_RECORD_MAX_SIZE)
 		return -EFBIG;
-	r = oci_json_parse(buf, len, &root, err, sizeof(err));
+	r = json_parse(buf, len, &root, &err);
+	if (r == 0)
+		r = parse_record(root, &rec, &err);
 	if (r < 0)
-		return r;
-	r = parse_record(root, &rec);
-	if (r < 0)
-		return r;
+		return log_debug_errno(r, "hook record: %s", r == -ENOMEM ? "out of memory" : err.message);
 	*ret = rec;
 	rec = (struct oci_record){ 0 };
 	return 0;

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <yajl/yajl_tree.h>
 
+#include "common/json_read.h"
+
 #define OCI_STATE_DEFAULT_DIR "/run/ctopo/containers"
 #define OCI_RECORD_VERSION 1
 #define OCI_RECORD_SOURCE "oci-hook"
@@ -55,8 +57,9 @@ bool oci_id_is_valid(const char *id);
 /* Serialise rec as one JSON object (no trailing newline); 0 or -errno. ret_buf is malloc'd. */
 int oci_record_format(const struct oci_record *rec, char **ret_buf, size_t *ret_len);
 
-/* Parse one record file's contents. -EINVAL for malformed JSON, a missing or invalid id, wrong
- * types or an unknown format version; -EFBIG over OCI_RECORD_MAX_SIZE. ret untouched on failure. */
+/* Parse one record file's contents. -EBADMSG for malformed JSON, a missing or invalid id, wrong
+ * types or an unknown format version (the reason, naming the field, at debug level); -EFBIG over
+ * OCI_RECORD_MAX_SIZE. ret untouched on failure. */
 int oci_state_read_record(const char *buf, size_t len, struct oci_record *ret);
 
 /* Read "<id>.json" from dir: 0, -ENOENT when there is none, or another -errno. */
@@ -74,20 +77,8 @@ int oci_state_write_record(const char *dir, const struct oci_record *rec);
 typedef int (*oci_state_record_cb)(const struct oci_record *rec, void *userdata);
 int oci_state_read_dir(const char *dir, oci_state_record_cb cb, void *userdata);
 
-/* Helpers shared with oci_hook.c. */
-
-/* Parse buf (len bytes, no NUL inside) with yajl_tree; -EINVAL with a message in err when it is
- * not JSON or nests deeper than 64 levels (yajl frees trees recursively: a megabyte of '['
- * would overflow the stack). */
-int oci_json_parse(const char *buf, size_t len, yajl_val *ret, char *err, size_t errlen);
-/* The first member named key of object v, or NULL. */
-yajl_val oci_json_member(yajl_val v, const char *key);
-
-static inline void yajl_tree_freep(yajl_val *v)
-{
-	if (*v)
-		yajl_tree_free(*v);
-}
-#define _cleanup_yajl_tree_ __attribute__((cleanup(yajl_tree_freep)))
+/* Shared with oci_hook.c: an object of string annotations into struct oci_annotation * at
+ * f->offset, the size_t count at f->count_offset (a json_read_fn; see common/json_read.h). */
+int oci_read_annotations(yajl_val v, const struct json_field *f, void *ret, struct json_error *err);
 
 #endif

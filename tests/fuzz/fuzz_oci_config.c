@@ -9,9 +9,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct oci_hook_config cfg = { 0 };
-	char err[256];
+	struct json_error err;
 
-	if (oci_hook_parse_config((const char *)data, size, &cfg, err, sizeof(err)) == 0)
+	if (oci_hook_parse_config((const char *)data, size, &cfg, &err) == 0)
 		oci_hook_config_done(&cfg);
 	return 0;
 }

@@ -13,9 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
 		struct oci_hook_state st = { 0 };
 		struct oci_record rec = { 0 };
-		char err[256];
+		struct json_error err;
 
-		if (oci_hook_parse_state((const char *)data, size, stages[i], &st, err, sizeof(err)) < 0)
+		if (oci_hook_parse_state((const char *)data, size, stages[i], &st, &err) < 0)
 			continue;
 		/* what the hook makes of a state it accepted */
 		if (oci_hook_record_from_state(&st, NULL, NULL, &rec) == 0)

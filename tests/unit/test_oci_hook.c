@@ -45,13 +45,14 @@ static int run_hook(const struct oci_hook_options *opts, const char *input, size
 static char *state_with(const char *sample, const char *id, pid_t pid, const char *bundle)
 {
 	struct oci_hook_state st = { 0 };
-	char err[256], *buf, *out = NULL;
+	struct json_error err = { { 0 } };
+	char *buf, *out = NULL;
 	size_t len;
 
 	buf = read_sample("oci", sample, &len);
 	assert_int_equal(oci_hook_parse_state(buf, len,
 					      strstr(sample, "poststop") ? OCI_HOOK_POSTSTOP : OCI_HOOK_PRESTART, &st,
-					      err, sizeof(err)),
+					      &err),
 			 0);
 	assert_true(asprintf(&out,
 			     "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":\"%s\",\"pid\":%d,\"bundle\":\"%s\"}",
@@ -96,12 +97,12 @@ static void captured_states_parse_for_their_stage(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct oci_hook_state st = { 0 };
-		char err[256] = "";
+		struct json_error err = { { 0 } };
 		size_t len;
 		char *buf = read_sample("oci", cases[i].sample, &len);
 
-		if (oci_hook_parse_state(buf, len, cases[i].stage, &st, err, sizeof(err)) != 0)
-			fail_msg("%s: %s", cases[i].sample, err);
+		if (oci_hook_parse_state(buf, len, cases[i].stage, &st, &err) != 0)
+			fail_msg("%s: %s", cases[i].sample, err.message);
 		assert_string_equal(st.id, cases[i].id);
 		assert_string_equal(st.status, cases[i].status);
 		assert_int_equal(st.pid, cases[i].pid);
@@ -114,18 +115,18 @@ static void captured_states_parse_for_their_stage(void **state)
 static void status_is_cross_checked_with_the_stage(void **state)
 {
 	struct oci_hook_state st = { 0 };
-	char err[256];
+	struct json_error err = { { 0 } };
 	size_t len;
 	char *pre = read_sample("oci", "runc-prestart.state.json", &len);
 	char *post;
 
 	(void)state;
-	assert_int_equal(oci_hook_parse_state(pre, len, OCI_HOOK_POSTSTOP, &st, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "status \"creating\" does not belong to the poststop stage"));
+	assert_int_equal(oci_hook_parse_state(pre, len, OCI_HOOK_POSTSTOP, &st, &err), -EBADMSG);
+	assert_non_null(strstr(err.message, "status \"creating\" does not belong to the poststop stage"));
 	free(pre);
 	post = read_sample("oci", "crun-poststop.state.json", &len);
-	assert_int_equal(oci_hook_parse_state(post, len, OCI_HOOK_PRESTART, &st, err, sizeof(err)), -EINVAL);
-	assert_int_equal(oci_hook_parse_state(post, len, OCI_HOOK_CREATE_RUNTIME, &st, err, sizeof(err)), -EINVAL);
+	assert_int_equal(oci_hook_parse_state(post, len, OCI_HOOK_PRESTART, &st, &err), -EBADMSG);
+	assert_int_equal(oci_hook_parse_state(post, len, OCI_HOOK_CREATE_RUNTIME, &st, &err), -EBADMSG);
 	assert_null(st.id);
 	free(post);
 }
@@ -164,13 +165,13 @@ static void id_validation(void **state)
 static void config_extraction(void **state)
 {
 	struct oci_hook_config cfg = { 0 };
-	char err[256] = "";
+	struct json_error err = { { 0 } };
 	size_t len;
 	char *buf = read_sample("oci", "runc-cri.config.json", &len);
 
 	(void)state;
-	if (oci_hook_parse_config(buf, len, &cfg, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
+	if (oci_hook_parse_config(buf, len, &cfg, &err) != 0)
+		fail_msg("%s", err.message);
 	assert_string_equal(cfg.hostname, "ctopo-cap");
 	assert_int_equal(cfg.n_args, 2);
 	assert_string_equal(cfg.args[0], "sleep");
@@ -180,15 +181,15 @@ static void config_extraction(void **state)
 	free(buf);
 
 	buf = read_sample("oci", "runc.config.json", &len);
-	assert_int_equal(oci_hook_parse_config(buf, len, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(oci_hook_parse_config(buf, len, &cfg, &err), 0);
 	assert_int_equal(cfg.n_annotations, 0);
 	assert_int_equal(cfg.n_args, 3);
 	oci_hook_config_done(&cfg);
 	free(buf);
 
 	buf = strdup("{\"process\":{\"args\":\"sh\"}}");
-	assert_int_equal(oci_hook_parse_config(buf, strlen(buf), &cfg, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "process.args"));
+	assert_int_equal(oci_hook_parse_config(buf, strlen(buf), &cfg, &err), -EBADMSG);
+	assert_string_equal(err.message, "process.args: expected an array, got a string");
 	free(buf);
 }
 
@@ -205,15 +206,15 @@ static void record_identity(const char *state_sample, const char *config_sample,
 {
 	struct oci_hook_state st = { 0 };
 	struct oci_hook_config cfg = { 0 };
-	char err[256];
+	struct json_error err = { { 0 } };
 	size_t len;
 	char *buf = read_sample("oci", state_sample, &len);
 
-	assert_int_equal(oci_hook_parse_state(buf, len, stage, &st, err, sizeof(err)), 0);
+	assert_int_equal(oci_hook_parse_state(buf, len, stage, &st, &err), 0);
 	free(buf);
 	if (config_sample) {
 		buf = read_sample("oci", config_sample, &len);
-		assert_int_equal(oci_hook_parse_config(buf, len, &cfg, err, sizeof(err)), 0);
+		assert_int_equal(oci_hook_parse_config(buf, len, &cfg, &err), 0);
 		free(buf);
 	}
 	assert_int_equal(oci_hook_record_from_state(&st, config_sample ? &cfg : NULL, NULL, ret), 0);
