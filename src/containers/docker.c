@@ -246,10 +246,14 @@ static int start_listing(struct docker_client *c)
 
 static int start_events(struct docker_client *c)
 {
-	/* {"type":["container"],"event":["create","start","die","destroy","rename","pause","unpause"]} */
+	/* {"type":["container"],"event":["create","start","die","died","destroy","remove","rename",
+	 * "pause","unpause"]}: podman (4.3) matches the filter against its own names, "died" and
+	 * "remove", and sends them as "die" and "remove"; a "die" filter alone never matches there.
+	 * Docker matches names it never sends with nothing. */
 	static const char filters[] =
 		"%7B%22type%22%3A%5B%22container%22%5D%2C%22event%22%3A%5B%22create%22%2C%22start%22%2C"
-		"%22die%22%2C%22destroy%22%2C%22rename%22%2C%22pause%22%2C%22unpause%22%5D%7D";
+		"%22die%22%2C%22died%22%2C%22destroy%22%2C%22remove%22%2C%22rename%22%2C%22pause%22%2C"
+		"%22unpause%22%5D%7D";
 	char path[512];
 	int r;
 

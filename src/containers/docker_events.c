@@ -120,6 +120,9 @@ static enum event_field current_field(const struct docker_event_parser *p)
 			return FIELD_IMAGE;
 		if (!strcmp(f[2].key, "exitCode"))
 			return FIELD_EXIT_CODE;
+		/* podman's own, on every event: no label of the container's */
+		if (!strcmp(f[2].key, "containerExitCode") || !strcmp(f[2].key, "podId"))
+			return FIELD_NONE;
 		return FIELD_ATTRIBUTE;
 	default:
 		return FIELD_NONE;
@@ -160,9 +163,10 @@ static enum docker_event_action action_from_string(const char *s)
 		const char *name;
 		enum docker_event_action action;
 	} actions[] = {
-		{ "create", DOCKER_EVENT_CREATE },   { "start", DOCKER_EVENT_START },   { "die", DOCKER_EVENT_DIE },
-		{ "destroy", DOCKER_EVENT_DESTROY }, { "rename", DOCKER_EVENT_RENAME }, { "pause", DOCKER_EVENT_PAUSE },
-		{ "unpause", DOCKER_EVENT_UNPAUSE },
+		{ "create", DOCKER_EVENT_CREATE },   { "start", DOCKER_EVENT_START },
+		{ "die", DOCKER_EVENT_DIE },         { "destroy", DOCKER_EVENT_DESTROY },
+		{ "rename", DOCKER_EVENT_RENAME },   { "pause", DOCKER_EVENT_PAUSE },
+		{ "unpause", DOCKER_EVENT_UNPAUSE }, { "remove", DOCKER_EVENT_DESTROY }, /* podman's name for destroy */
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(actions); i++)

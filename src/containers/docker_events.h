@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The Docker Engine's events stream (GET /events): an incremental parser fed in chunks cut
- * anywhere, one struct docker_event per object. Pure, like docker_parse.h, and with its error
- * convention. */
+/* The Docker Engine's events stream (GET /events), and podman's compatible one: an incremental
+ * parser fed in chunks cut anywhere, one struct docker_event per object. Pure, like docker_parse.h,
+ * and with its error convention. */
 #ifndef CTOPO_DOCKER_EVENTS_H
 #define CTOPO_DOCKER_EVENTS_H
 
@@ -15,7 +15,7 @@ enum docker_event_action {
 	DOCKER_EVENT_CREATE,
 	DOCKER_EVENT_START,
 	DOCKER_EVENT_DIE,
-	DOCKER_EVENT_DESTROY,
+	DOCKER_EVENT_DESTROY, /* podman's compatible API says "remove" */
 	DOCKER_EVENT_RENAME,
 	DOCKER_EVENT_PAUSE,
 	DOCKER_EVENT_UNPAUSE,

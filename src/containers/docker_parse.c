@@ -646,18 +646,19 @@ int docker_parse_api_version(const char *s, unsigned *ret_major, unsigned *ret_m
 	return 0;
 }
 
-int docker_parse_ping_api_version(const char *headers, size_t len, unsigned *ret_major, unsigned *ret_minor)
+/* The value of header name (lowercase, with its ':') in a raw header block, trimmed; NULL when
+ * absent. */
+static const char *find_header(const char *headers, size_t len, const char *name, size_t *ret_len)
 {
-	static const char name[] = "api-version:";
 	const char *p = headers, *end = headers + len;
+	size_t name_len = strlen(name);
 
 	while (p < end) {
 		const char *eol = memchr(p, '\n', end - p);
 		size_t line_len = (eol ? eol : end) - p;
 
-		if (line_len > sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1)) {
-			const char *v = p + sizeof(name) - 1;
-			char value[16];
+		if (line_len > name_len && !strncasecmp(p, name, name_len)) {
+			const char *v = p + name_len;
 			size_t n;
 
 			while (v < p + line_len && (*v == ' ' || *v == '\t'))
@@ -665,15 +666,34 @@ int docker_parse_ping_api_version(const char *headers, size_t len, unsigned *ret
 			n = p + line_len - v;
 			while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == ' ' || v[n - 1] == '\t'))
 				n--;
-			if (n == 0 || n >= sizeof(value))
-				return -EINVAL;
-			memcpy(value, v, n);
-			value[n] = 0;
-			return docker_parse_api_version(value, ret_major, ret_minor);
+			*ret_len = n;
+			return v;
 		}
 		p += line_len + 1;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int docker_parse_ping_api_version(const char *headers, size_t len, unsigned *ret_major, unsigned *ret_minor)
+{
+	char value[16];
+	size_t n;
+	const char *v = find_header(headers, len, "api-version:", &n);
+
+	if (!v)
+		return -ENOENT;
+	if (n == 0 || n >= sizeof(value))
+		return -EINVAL;
+	memcpy(value, v, n);
+	value[n] = 0;
+	return docker_parse_api_version(value, ret_major, ret_minor);
+}
+
+const char *docker_parse_ping_engine(const char *headers, size_t len)
+{
+	size_t n;
+
+	return find_header(headers, len, "libpod-api-version:", &n) ? "podman" : "docker";
 }
 
 int docker_parse_time(const char *s, uint64_t *ret_ns)

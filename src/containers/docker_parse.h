@@ -98,6 +98,9 @@ char *docker_parse_error_message(const char *buf, size_t len);
 /* The API version a /_ping response's headers announce ("Api-Version: 1.41"), as major/minor.
  * headers: the raw header block, lines separated by CRLF or LF. -ENOENT when there is none. */
 int docker_parse_ping_api_version(const char *headers, size_t len, unsigned *ret_major, unsigned *ret_minor);
+/* Which engine answered the ping: "podman" when its headers carry Libpod-Api-Version (podman's
+ * Docker-compatible API), else "docker". */
+const char *docker_parse_ping_engine(const char *headers, size_t len);
 
 /* "1.41" -> 1, 41. -EINVAL for anything else. */
 int docker_parse_api_version(const char *s, unsigned *ret_major, unsigned *ret_minor);

@@ -13,8 +13,8 @@ seeds() {
 	fuzz_oci_podman_name) f=("$data"/oci/podman.containers.json) ;;
 	fuzz_oci_proc_cgroup | fuzz_cgroup) f=("$data"/oci/*.proc-cgroup "$data"/docker/proc_cgroup_*.txt) ;;
 	fuzz_oci_record) f=("$data"/fuzz-seeds/oci_record.*.json) ;;
-	fuzz_docker_inspect) f=("$data"/docker/inspect_*.json) ;;
-	fuzz_docker_list) f=("$data"/docker/containers_list*.json) ;;
+	fuzz_docker_inspect) f=("$data"/docker/inspect_*.json "$data"/docker/podman_inspect.json) ;;
+	fuzz_docker_list) f=("$data"/docker/containers_list*.json "$data"/docker/podman_containers_list.json) ;;
 	fuzz_docker_error) f=("$data"/docker/inspect_missing.json "$data"/docker/version.json) ;;
 	fuzz_docker_ping) f=("$data"/docker/*.headers) ;;
 	fuzz_proc_net_tcp) f=("$data"/snapshot/proc_net_tcp*) ;;
@@ -38,8 +38,8 @@ assemble_corpus() {
 	case $t in
 	fuzz_docker_events)
 		# the captured streams behind a chunking header (fuzz_docker_events.c): whole, 1-byte
-		# chunks, and sizes cycling 7, 200, 64
-		for s in "$data"/docker/events_stream*.json; do
+		# chunks, and sizes cycling 7, 200, 64 (podman's compatible stream too)
+		for s in "$data"/docker/events_stream*.json "$data"/docker/podman_events_stream*.json; do
 			{ printf '\0'; cat "$s"; } >"$dir/seed-$((i++))-whole-$(basename "$s")"
 			{ printf '\1\0'; cat "$s"; } >"$dir/seed-$((i++))-bytes-$(basename "$s")"
 			{ printf '\3\6\307\77'; cat "$s"; } >"$dir/seed-$((i++))-mixed-$(basename "$s")"

@@ -20,6 +20,7 @@
 
 #define SRV_ID "2ef1731ea8efef355ac875bc61503ace0579c28c99cd98d43a32c70675788976"
 #define SHARED_ID "07e9f228c38c2d1f89b8f955e95714cd8383d7ed8654a8d6ec5a8f34a2666926"
+#define PODMAN_ID "71e75279d67a6736e83e4b3d6e08f07d35a6c2ce362a76c2e7c6bd61f7388643"
 #define EVENT_ID "d494773008f10dbdf32a7fcf24f317bd08620cfdf86e4d6067f59c9ad9ab6540"
 
 static int parse_file(const char *name, struct docker_container *c, struct json_error *err)
@@ -329,6 +330,52 @@ static void ping_api_version(void **state)
 	free(buf);
 }
 
+/* podman 4.3's compatible API (tests/data/docker/podman_*): its ping names it, its list and
+ * inspect read like Docker's. */
+static void podman_compatible_api(void **state)
+{
+	struct docker_container c = { 0 };
+	struct docker_container_list list = { 0 };
+	struct json_error err = { { 0 } };
+	unsigned major = 0, minor = 0;
+	size_t len;
+	char *ping = read_sample("docker", "podman_ping.headers", &len);
+	char *docker_ping;
+	char *body;
+
+	(void)state;
+	assert_int_equal(docker_parse_ping_api_version(ping, len, &major, &minor), 0);
+	assert_int_equal(major, 1);
+	assert_int_equal(minor, 41);
+	assert_string_equal(docker_parse_ping_engine(ping, len), "podman");
+	free(ping);
+	docker_ping = read_sample("docker", "ping.headers", &len);
+	assert_string_equal(docker_parse_ping_engine(docker_ping, len), "docker");
+	free(docker_ping);
+
+	assert_int_equal(parse_file("podman_inspect.json", &c, &err), 0);
+	assert_string_equal(c.id, PODMAN_ID);
+	assert_string_equal(c.name, "names-pod-srv2");
+	assert_string_equal(c.image, "localhost/ctopo-test/busybox:1");
+	assert_true(c.running);
+	assert_int_equal(c.pid, 2668);
+	assert_string_equal(c.network_mode, "bridge");
+	assert_string_equal(docker_container_label(&c, "io.github.ctopo.test"), "capture");
+	assert_int_equal(c.n_addresses, 1);
+	assert_address(&c.addresses[0], "podman", AF_INET, "10.88.0.22");
+	docker_container_done(&c);
+
+	body = read_sample("docker", "podman_containers_list.json", &len);
+	assert_int_equal(docker_parse_list(body, len, &list, &err), 0);
+	assert_int_equal(list.n, 1);
+	assert_int_equal(list.n_skipped, 0);
+	assert_string_equal(list.v[0].id, PODMAN_ID);
+	assert_string_equal(list.v[0].name, "names-pod-srv2");
+	assert_true(list.v[0].running);
+	docker_container_list_done(&list);
+	free(body);
+}
+
 static void times(void **state)
 {
 	uint64_t ns = 1;
@@ -603,6 +650,7 @@ int main(void)
 		cmocka_unit_test(list_truncated),
 		cmocka_unit_test(error_message_of_404),
 		cmocka_unit_test(ping_api_version),
+		cmocka_unit_test(podman_compatible_api),
 		cmocka_unit_test(times),
 		cmocka_unit_test(events_whole_stream),
 		cmocka_unit_test(events_any_chunking),
