@@ -116,20 +116,20 @@ int hook_records_sweep(const char *dir, double cutoff)
 
 int hook_records_watch(const char *dir)
 {
-	int fd;
+	int fd, r;
 
 	/* the hook creates it too; making it here lets us watch before the first container */
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return log_error_errno(-errno, "cannot create the hook state directory %s: %m", dir);
+	r = oci_state_make_dir(dir);
+	if (r < 0)
+		return log_debug_errno(r, "cannot create the hook state directory %s: %m", dir);
 	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	/* the hook writes a temp file and renames it over the record: IN_MOVED_TO is the signal */
 	if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-		int r = -errno;
-
+		r = -errno;
 		close(fd);
-		return log_error_errno(r, "cannot watch %s: %m", dir);
+		return log_debug_errno(r, "cannot watch %s: %m", dir);
 	}
 	return fd;
 }

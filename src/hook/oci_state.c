@@ -171,9 +171,7 @@ int oci_record_format(const struct oci_record *rec, char **ret_buf, size_t *ret_
 	return 0;
 }
 
-/* mkdir -p with mode 0755 whatever the umask: the daemon and `ctopo ps` (maybe unprivileged)
- * must be able to read the records. */
-static int mkdir_parents(const char *dir)
+int oci_state_make_dir(const char *dir)
 {
 	_cleanup_free_ char *path = strdup(dir);
 
@@ -228,7 +226,7 @@ int oci_state_write_record(const char *dir, const struct oci_record *rec)
 
 	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0 && errno == ENOENT) {
-		r = mkdir_parents(dir);
+		r = oci_state_make_dir(dir);
 		if (r < 0)
 			return r;
 		dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -65,6 +65,10 @@ int oci_state_read_record(const char *buf, size_t len, struct oci_record *ret);
 /* Read "<id>.json" from dir: 0, -ENOENT when there is none, or another -errno. */
 int oci_state_load_record(const char *dir, const char *id, struct oci_record *ret);
 
+/* dir and its missing parents (mkdir -p), mode 0755 whatever the umask: the daemon and `ctopo
+ * ps` (maybe unprivileged) must be able to read the records. 0 or -errno. */
+int oci_state_make_dir(const char *dir);
+
 /* Write rec as "<rec->id>.json" under dir atomically (a temp file in dir, fsync, rename), mode
  * 0644, creating dir (and its missing parents) 0755. 0 or -errno; nothing is left behind on
  * failure. */
