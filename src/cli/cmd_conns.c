@@ -266,13 +266,15 @@ static void print_report(const struct conns_options *o, const struct conn_report
 static struct nat *open_nat(const struct conns_options *o, bool subscribe)
 {
 	struct nat_options no = { .subscribe = subscribe, .only_netns = 0 };
+	struct errmsg why = { "" };
 	struct nat *nat = NULL;
 
 	if (o->no_nat)
 		return NULL;
 	/* NAT is extra information: without it the connections are still listed */
-	if (nat_new(&no, &nat) < 0)
-		log_warning("continuing without NAT information");
+	if (nat_new(&no, &nat, &why) < 0)
+		log_warning("%s; the connections are listed without what NAT did to them (--no-nat skips conntrack)",
+			    why.text);
 	return nat;
 }
 
@@ -399,6 +401,7 @@ static int conns_watch(const struct conns_options *o)
 					.tracker = o->tracker };
 	struct watch w = { .o = o };
 	struct collector_stats cs;
+	struct errmsg why = { "" };
 	struct loop *l = NULL;
 	int r;
 
@@ -410,10 +413,17 @@ static int conns_watch(const struct conns_options *o)
 		return log_error_errno(r, "cannot set up the event loop: %m");
 	}
 	/* attaches the tracker first and buffers its events over the first snapshot */
-	r = collector_new(&co, &w.col);
-	if (r < 0)
+	r = collector_new(&co, &w.col, &why);
+	if (r < 0) {
+		log_error("%s", why.text[0] ? why.text : strerror(-r));
 		goto out;
+	}
 	collector_get_stats(w.col, &cs);
+	if (!cs.ebpf && !o->no_ebpf)
+		log_warning(
+			"%s; polling /proc/PID/net/tcp each interval instead: connections shorter than an "
+			"interval are not seen",
+			why.text);
 	w.nat = open_nat(o, true);
 	if (collector_fd(w.col) >= 0)
 		r = loop_add(l, collector_fd(w.col), EPOLLIN, on_tracker, &w);

@@ -97,6 +97,7 @@ int cmd_trace(int argc, char **argv)
 	struct trace_filter filter = { 0 };
 	struct tracker_stats stats = { 0 };
 	struct tracker *t = NULL;
+	struct errmsg why = { "" };
 	struct loop *l = NULL;
 	unsigned long long v;
 	int c, r;
@@ -153,8 +154,9 @@ int cmd_trace(int argc, char **argv)
 		log_error_errno(r, "cannot set up the event loop: %m");
 		return 1;
 	}
-	r = tracker_new(&opts, print_event, &filter, &t);
+	r = tracker_new(&opts, print_event, &filter, &t, &why);
 	if (r < 0) {
+		log_error("%s", why.text[0] ? why.text : strerror(-r));
 		loop_free(l);
 		return 1;
 	}

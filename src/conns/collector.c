@@ -2,6 +2,7 @@
 #include "conns/collector.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,7 @@ static int take_snapshot(struct collector *c, bool listeners_only)
 	int r = snapshot_take_or_proc(c->table, &so, &st, &fell_back);
 
 	if (r < 0)
-		return log_error_errno(r, "taking a snapshot of TCP sockets failed: %m");
+		return log_debug_errno(r, "taking a snapshot of TCP sockets failed: %m");
 	c->snapshots++;
 	log_debug("snapshot%s: %u namespaces (%u skipped), %u sockets (%u without a process), %.1f ms",
 		  listeners_only ? " of listeners" : "", st.namespaces, st.namespaces_failed, st.sockets,
@@ -66,7 +67,7 @@ static int take_snapshot(struct collector *c, bool listeners_only)
 	return 0;
 }
 
-int collector_new(const struct collector_options *o, struct collector **ret)
+int collector_new(const struct collector_options *o, struct collector **ret, struct errmsg *why)
 {
 	struct collector *c = calloc(1, sizeof(*c));
 	int r;
@@ -79,17 +80,24 @@ int collector_new(const struct collector_options *o, struct collector **ret)
 		goto fail;
 	if (!o->no_ebpf) {
 		c->buffering = true;
-		r = tracker_new(&o->tracker, sink_event, c, &c->tracker);
+		r = tracker_new(&o->tracker, sink_event, c, &c->tracker, why);
 		if (r < 0 && !o->fall_back)
 			goto fail;
-		if (r < 0)
-			log_warning(
-				"falling back to polling /proc/PID/net/tcp each interval: connections "
-				"shorter than an interval will not be seen");
+		/* else polling /proc: why says why, for the caller */
 	}
 	r = take_snapshot(c, false);
-	if (r < 0)
+	if (r < 0) {
+		if (!o->no_ebpf && !c->tracker && why) { /* fell back: both reasons count */
+			char tracker_why[sizeof(why->text)];
+
+			snprintf(tracker_why, sizeof(tracker_why), "%s", why->text);
+			errmsg_set(why, r, "%s; and polling /proc instead failed: taking a snapshot of TCP sockets: %m",
+				   tracker_why);
+		} else {
+			errmsg_set(why, r, "taking a snapshot of TCP sockets failed: %m");
+		}
 		goto fail;
+	}
 	if (c->tracker) {
 		tracker_poll(c->tracker, 0);
 		for (size_t i = 0; i < c->n; i++)
@@ -138,8 +146,8 @@ int collector_take_report(struct collector *c, struct conn_report *ret)
 		if (tracker_read_stats(c->tracker, &ts) == 0 && ts.lost != c->lost_seen) {
 			/* lost events leave the table wrong: a full snapshot sets it right, closing
 			 * what closed unseen */
-			log_warning("%llu events lost (ring buffer full): resynchronising from a snapshot",
-				    (unsigned long long)(ts.lost - c->lost_seen));
+			log_debug("%llu events lost (ring buffer full): resynchronising from a snapshot",
+				  (unsigned long long)(ts.lost - c->lost_seen));
 			c->lost_seen = ts.lost;
 			c->resyncs++;
 			take_snapshot(c, false);

@@ -25,13 +25,15 @@ struct collector_stats {
 	bool ebpf; /* the tracker runs (else: /proc polling) */
 	struct tracker_stats tracker;
 	struct conntable_stats table;
-	uint64_t resyncs; /* full snapshots taken because events were lost */
+	uint64_t resyncs; /* full snapshots taken because events were lost (said by the caller) */
 	uint64_t snapshots;
 };
 
 struct collector;
 
-int collector_new(const struct collector_options *o, struct collector **ret);
+/* 0 or -errno with the reason in why, for the caller to say. With fall_back, a tracker that
+ * cannot load leaves its reason in why and the collector polls /proc (stats: ebpf false). */
+int collector_new(const struct collector_options *o, struct collector **ret, struct errmsg *why);
 void collector_free(struct collector *c);
 
 /* The tracker's ring buffer fd for epoll; -1 when polling /proc. */

@@ -48,6 +48,7 @@ struct daemon {
 	uint64_t started_ms, reports;
 	uint64_t last_sweep_ms;
 	uint64_t last_events, last_events_ms;
+	uint64_t resyncs_said, lost_said;
 	double events_per_s;
 	size_t last_report_conns;
 };
@@ -172,6 +173,23 @@ static int make_report(struct daemon *d, const struct netns_list *namespaces)
 	return 0;
 }
 
+/* The collector resynchronised from a snapshot because the ring buffer overflowed: said once an
+ * interval, with what to do. */
+static void say_lost_events(struct daemon *d)
+{
+	struct collector_stats cs;
+
+	collector_get_stats(d->collector, &cs);
+	if (cs.resyncs > d->resyncs_said)
+		log_warning(
+			"%llu events lost since the last report (the BPF ring buffer was full): connections "
+			"were resynchronised from a snapshot, and those that opened and closed meanwhile are "
+			"missing; a larger --ringbuf-bytes holds more",
+			(unsigned long long)(cs.tracker.lost - d->lost_said));
+	d->resyncs_said = cs.resyncs;
+	d->lost_said = cs.tracker.lost;
+}
+
 static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -210,6 +228,7 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 		cgroup_watch_drain(d->cgroup_watch, learn_cgroup, d);
 	/* a failed report leaves the previous one served; the next interval tries again */
 	make_report(d, have_namespaces ? &namespaces : NULL);
+	say_lost_events(d);
 	netns_list_clear(&namespaces);
 	/* a burst (a storm of short connections, a big report) must not leave the daemon holding its
 	 * high-water mark of heap for good */
@@ -357,6 +376,7 @@ int daemon_run(const struct daemon_options *o)
 	struct nat_options no = { .subscribe = true, .rcvbuf_bytes = o->conntrack_rcvbuf };
 	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = true };
 	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = clock_mono_ms() };
+	struct errmsg why = { "" };
 	int r;
 
 	r = loop_new(&d.loop);
@@ -380,8 +400,12 @@ int daemon_run(const struct daemon_options *o)
 	/* names first, so the first report already has them */
 	hook_records_load(d.containers, o->state_dir);
 	d.inotify_fd = hook_records_watch(o->state_dir);
-	if (d.inotify_fd >= 0 && loop_add(d.loop, d.inotify_fd, EPOLLIN, on_hook_records, &d) < 0)
-		log_warning("cannot watch the hook state directory; hook records are read at start only");
+	r = d.inotify_fd < 0 ? d.inotify_fd : loop_add(d.loop, d.inotify_fd, EPOLLIN, on_hook_records, &d);
+	if (r < 0)
+		log_warning(
+			"cannot watch the OCI hook's records in %s (%s): containers the hook records from now "
+			"on stay unnamed; check --state-dir",
+			o->state_dir, strerror(-r));
 	if (!o->no_docker) {
 		r = docker_client_new(&dopt, d.containers, &d.docker);
 		if (r < 0)
@@ -392,9 +416,11 @@ int daemon_run(const struct daemon_options *o)
 			say_docker_news(&d);
 	}
 
-	r = collector_new(&co, &d.collector);
-	if (r < 0)
+	r = collector_new(&co, &d.collector, &why);
+	if (r < 0) {
+		log_error("%s", why.text[0] ? why.text : strerror(-r));
 		goto out;
+	}
 	if (collector_fd(d.collector) >= 0) {
 		r = loop_add(d.loop, collector_fd(d.collector), EPOLLIN, on_tracker, &d);
 		if (r < 0)
@@ -409,8 +435,11 @@ int daemon_run(const struct daemon_options *o)
 				"may stay unnamed",
 				strerror(-r));
 	}
-	if (nat_new(&no, &d.nat) < 0)
-		log_warning("continuing without NAT information (conntrack unavailable)");
+	if (nat_new(&no, &d.nat, &why) < 0)
+		log_warning(
+			"%s, then restart the daemon; meanwhile connections through NAT (Docker's published ports, "
+			"DNAT) are not paired with their other end",
+			why.text);
 	else if (loop_add(d.loop, nat_fd(d.nat), EPOLLIN, on_nat, &d) < 0)
 		log_warning("continuing without NAT events (cannot add them to the loop)");
 

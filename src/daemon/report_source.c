@@ -57,6 +57,7 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 	struct nat *nat = NULL;
 	struct conn_report conns = { 0 };
 	struct snapshot_stats st;
+	struct errmsg why = { "" };
 	bool fell_back;
 	int r;
 
@@ -71,8 +72,11 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 	r = conntable_take_report(table, clock_mono_ns(), &conns);
 	if (r < 0)
 		goto out;
-	if (nat_new(&no, &nat) < 0)
-		log_debug("no NAT information in this snapshot");
+	if (nat_new(&no, &nat, &why) < 0)
+		log_warning(
+			"%s; this snapshot does not pair connections through NAT (Docker's published ports, "
+			"DNAT) with their other end",
+			why.text);
 	r = containers_new(0, &reg);
 	if (r < 0)
 		goto out;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/addr.h"
+#include "common/errmsg.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/netlink_check.h"
@@ -577,7 +578,7 @@ int nat_new_empty(struct nat **ret)
 	return 0;
 }
 
-int nat_new(const struct nat_options *opts, struct nat **ret)
+int nat_new(const struct nat_options *opts, struct nat **ret, struct errmsg *why)
 {
 	struct nat *n;
 	int r;
@@ -590,13 +591,12 @@ int nat_new(const struct nat_options *opts, struct nat **ret)
 	r = nat_update_namespaces(n, opts ? opts->namespaces : NULL);
 	if (r == -EPROTONOSUPPORT) {
 		nat_free(n);
-		return log_error_errno(r,
-				       "conntrack is not available (%m): NAT translations will not be shown; "
-				       "load nf_conntrack_netlink");
+		return errmsg_set(why, r,
+				  "conntrack is not available (%m): load it with modprobe nf_conntrack_netlink");
 	}
 	if (r < 0) {
 		nat_free(n);
-		return log_error_errno(r, "cannot read conntrack: %m");
+		return errmsg_set(why, r, "cannot read conntrack: %m");
 	}
 	*ret = n;
 	return 0;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/errmsg.h"
+
 #include "common/netns.h"
 #include "conns/conntable.h"
 
@@ -55,8 +57,9 @@ struct nat_stats {
 struct nat;
 
 /* Open conntrack in every network namespace and dump. A namespace that cannot be read is skipped
- * (debug message); conntrack missing altogether (no nfnetlink) is -EPROTONOSUPPORT, reported once. */
-int nat_new(const struct nat_options *opts, struct nat **ret);
+ * (debug message); conntrack missing altogether (no nfnetlink) is -EPROTONOSUPPORT. On failure
+ * why says what failed and what to do, for the caller, who decides what going without NAT means. */
+int nat_new(const struct nat_options *opts, struct nat **ret, struct errmsg *why);
 void nat_free(struct nat *n);
 
 /* One fd for the caller's loop (an epoll set of every namespace's event socket): readable when

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/errmsg.h"
 #include "common/log.h"
 #include "tracker.skel.h"
 #include "tracker/event.h"
@@ -50,72 +51,22 @@ static bool path_exists(const char *p)
 }
 
 /* libbpf finds tracepoint ids in tracefs; mount it if the machine has not (as root we may). */
-static int ensure_tracefs(void)
+static int ensure_tracefs(struct errmsg *why)
 {
 	if (path_exists(TRACEFS TRACEPOINT_DIR) || path_exists(DEBUGFS_TRACING TRACEPOINT_DIR))
 		return 0;
 	if (!path_exists(TRACEFS "/events")) {
 		if (mount("nodev", TRACEFS, "tracefs", 0, NULL) < 0 && errno != EBUSY)
-			return log_error_errno(-errno,
-					       "tracefs is not mounted and mounting it failed (%m): "
-					       "run 'mount -t tracefs nodev " TRACEFS "' as root");
+			return errmsg_set(why, -errno,
+					  "tracefs is not mounted and mounting it failed (%m): "
+					  "run 'mount -t tracefs nodev " TRACEFS "' as root");
 		if (path_exists(TRACEFS TRACEPOINT_DIR))
 			return 0;
 	}
-	return log_error_errno(
-		-ENOENT, "the tracepoint sock:inet_sock_set_state is missing from " TRACEFS
-			 "/events: "
-			 "ctopo needs Linux >= 4.16 built with CONFIG_TRACEPOINTS (or use --no-ebpf where offered)");
-}
-
-static int explain_load_error(int err, const char *btf_path)
-{
-	if (err == -EACCES && geteuid() == 0)
-		return log_error_errno(
-			err,
-			"the kernel's verifier rejected the BPF tracker (%m): this kernel and ctopo disagree; "
-			"run with -v for the verifier log and report it");
-	if (err == -EPERM || err == -EACCES) {
-		struct rlimit rl;
-
-		if (geteuid() != 0)
-			return log_error_errno(
-				err,
-				"loading the BPF tracker was refused (%m): run ctopo as root, or give it "
-				"CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_PTRACE (CAP_SYS_ADMIN before Linux 5.8)");
-		if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-			return log_error_errno(
-				err,
-				"loading the BPF tracker was refused (%m) and RLIMIT_MEMLOCK is %llu bytes: "
-				"on kernels before 5.11 raise it (ulimit -l unlimited)",
-				(unsigned long long)rl.rlim_cur);
-		return log_error_errno(
-			err,
-			"loading the BPF tracker was refused (%m): a security policy (lockdown, "
-			"kernel.unprivileged_bpf_disabled, seccomp, missing capabilities in a container) "
-			"blocks BPF; run with -v for libbpf's detail");
-	}
-	if (err == -ESRCH || err == -ENOENT || err == -EINVAL)
-		return log_error_errno(
-			err,
-			"the BPF tracker does not fit this kernel (%m): relocating against the BTF at %s failed; "
-			"pass the right BTF with --btf FILE, or run with -v for libbpf's detail",
-			btf_path ? btf_path : DEFAULT_BTF);
-	return log_error_errno(err, "loading the BPF tracker failed: %m (run with -v for libbpf's detail)");
-}
-
-static int on_sample(void *ctx, void *data, size_t size)
-{
-	struct tracker *t = ctx;
-	struct ctopo_event ev;
-
-	if (event_decode(data, size, &ev) < 0) {
-		t->malformed++;
-		log_debug("tracker: dropping a malformed sample of %zu bytes", size);
-		return 0;
-	}
-	t->events++;
-	return t->fn ? t->fn(&ev, t->userdata) : 0;
+	return errmsg_set(why, -ENOENT,
+			  "the tracepoint sock:inet_sock_set_state is missing from " TRACEFS
+			  "/events: "
+			  "ctopo needs Linux >= 4.16 built with CONFIG_TRACEPOINTS (or use --no-ebpf where offered)");
 }
 
 /* Effective capabilities from /proc/self/status: checked first, so an unprivileged run gets
@@ -141,7 +92,58 @@ static bool have_bpf_privileges(void)
 	return (caps & (1ULL << 21)) || ((caps & (1ULL << 39)) && (caps & (1ULL << 38)));
 }
 
-int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata, struct tracker **ret)
+static int explain_load_error(int err, const char *btf_path, struct errmsg *why)
+{
+	if (err == -EACCES && geteuid() == 0)
+		return errmsg_set(
+			why, err,
+			"the kernel's verifier rejected the BPF tracker (%m): this kernel and ctopo disagree; "
+			"run with -v for the verifier log and report it");
+	if (err == -EPERM || err == -EACCES) {
+		struct rlimit rl;
+
+		/* root in a container or under a manager that dropped the capabilities counts here */
+		if (geteuid() != 0 || !have_bpf_privileges())
+			return errmsg_set(
+				why, err,
+				"loading the BPF tracker was refused (%m): ctopo runs without CAP_BPF and CAP_PERFMON "
+				"(or CAP_SYS_ADMIN); run it as root with its capabilities, or give it CAP_BPF, "
+				"CAP_PERFMON, CAP_NET_ADMIN and CAP_SYS_PTRACE (CAP_SYS_ADMIN before Linux 5.8)");
+		if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			return errmsg_set(why, err,
+					  "loading the BPF tracker was refused (%m) and RLIMIT_MEMLOCK is %llu bytes: "
+					  "on kernels before 5.11 raise it (ulimit -l unlimited)",
+					  (unsigned long long)rl.rlim_cur);
+		return errmsg_set(why, err,
+				  "loading the BPF tracker was refused (%m): a security policy (lockdown, "
+				  "kernel.unprivileged_bpf_disabled, seccomp, missing capabilities in a container) "
+				  "blocks BPF; run with -v for libbpf's detail");
+	}
+	if (err == -ESRCH || err == -ENOENT || err == -EINVAL)
+		return errmsg_set(
+			why, err,
+			"the BPF tracker does not fit this kernel (%m): relocating against the BTF at %s failed; "
+			"pass the right BTF with --btf FILE, or run with -v for libbpf's detail",
+			btf_path ? btf_path : DEFAULT_BTF);
+	return errmsg_set(why, err, "loading the BPF tracker failed: %m (run with -v for libbpf's detail)");
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct tracker *t = ctx;
+	struct ctopo_event ev;
+
+	if (event_decode(data, size, &ev) < 0) {
+		t->malformed++;
+		log_debug("tracker: dropping a malformed sample of %zu bytes", size);
+		return 0;
+	}
+	t->events++;
+	return t->fn ? t->fn(&ev, t->userdata) : 0;
+}
+
+int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata, struct tracker **ret,
+		struct errmsg *why)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct tracker_options defaults = { 0 };
@@ -154,46 +156,45 @@ int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *u
 	libbpf_set_print(libbpf_print);
 
 	if (!have_bpf_privileges())
-		return explain_load_error(-EPERM, NULL);
+		return explain_load_error(-EPERM, NULL, why);
 
 	/* First what no option can fix: without ring buffers (Linux < 5.8) the load would fail
 	 * with an EINVAL that reads like a BTF mismatch. A probe that errors (not 0) decides nothing. */
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0) {
 		struct utsname u;
 
-		return log_error_errno(
-			-EOPNOTSUPP,
-			"this kernel (Linux %s) has no BPF ring buffer, which the tracker needs: it takes "
-			"Linux 5.8 or newer; upgrade the kernel, or use --no-ebpf where offered",
-			uname(&u) == 0 ? u.release : "?");
+		return errmsg_set(why, -EOPNOTSUPP,
+				  "this kernel (Linux %s) has no BPF ring buffer, which the tracker needs: it takes "
+				  "Linux 5.8 or newer; upgrade the kernel, or use --no-ebpf where offered",
+				  uname(&u) == 0 ? u.release : "?");
 	}
 
 	if (opts->btf_path) {
 		if (!path_exists(opts->btf_path))
-			return log_error_errno(-ENOENT, "the BTF file given with --btf (%s) does not exist",
-					       opts->btf_path);
+			return errmsg_set(why, -ENOENT, "the BTF file given with --btf (%s) does not exist",
+					  opts->btf_path);
 		open_opts.btf_custom_path = opts->btf_path;
 	} else if (!path_exists(DEFAULT_BTF)) {
-		return log_error_errno(-ENOENT,
-				       "this kernel exposes no BTF at " DEFAULT_BTF
-				       " (CONFIG_DEBUG_INFO_BTF is off): "
-				       "pass a BTF file for this kernel with --btf FILE (for example from btfhub), "
-				       "or use --no-ebpf where offered");
+		return errmsg_set(why, -ENOENT,
+				  "this kernel exposes no BTF at " DEFAULT_BTF
+				  " (CONFIG_DEBUG_INFO_BTF is off): "
+				  "pass a BTF file for this kernel with --btf FILE (for example from btfhub), "
+				  "or use --no-ebpf where offered");
 	}
 
-	r = ensure_tracefs();
+	r = ensure_tracefs(why);
 	if (r < 0)
 		return r;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return errmsg_set(why, -ENOMEM, "out of memory");
 	t->fn = fn;
 	t->userdata = userdata;
 
 	t->skel = tracker_bpf__open_opts(&open_opts);
 	if (!t->skel) {
-		r = explain_load_error(-errno, opts->btf_path);
+		r = explain_load_error(-errno, opts->btf_path, why);
 		goto fail;
 	}
 	if (opts->ringbuf_bytes)
@@ -203,23 +204,23 @@ int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *u
 
 	r = tracker_bpf__load(t->skel);
 	if (r) {
-		r = explain_load_error(r < 0 ? r : -errno, opts->btf_path);
+		r = explain_load_error(r < 0 ? r : -errno, opts->btf_path, why);
 		goto fail;
 	}
 	r = tracker_bpf__attach(t->skel);
 	if (r) {
 		r = r < 0 ? r : -errno;
 		if (r == -EPERM || r == -EACCES)
-			explain_load_error(r, opts->btf_path);
+			explain_load_error(r, opts->btf_path, why);
 		else
-			log_error_errno(r,
-					"attaching the tracker to its tracepoints failed: %m "
-					"(is tracefs mounted at " TRACEFS "?)");
+			errmsg_set(why, r,
+				   "attaching the tracker to its tracepoints failed: %m "
+				   "(is tracefs mounted at " TRACEFS "?)");
 		goto fail;
 	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_sample, t, NULL);
 	if (!t->rb) {
-		r = log_error_errno(-errno, "opening the BPF ring buffer failed: %m");
+		r = errmsg_set(why, -errno, "opening the BPF ring buffer failed: %m");
 		goto fail;
 	}
 	*ret = t;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/errmsg.h"
 #include "ctopo_event.h"
 
 struct tracker;
@@ -29,8 +30,10 @@ struct tracker_stats {
 /* Return non-zero to stop the current poll early (the value is returned by tracker_poll). */
 typedef int (*tracker_event_fn)(const struct ctopo_event *ev, void *userdata);
 
-/* Load and attach; on failure logs one message that names the fix and returns -errno. */
-int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata, struct tracker **ret);
+/* Load and attach. On failure returns -errno with one message in why that names the fix, for the
+ * caller to say (nothing is logged but libbpf's detail with libbpf_debug). */
+int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *userdata, struct tracker **ret,
+		struct errmsg *why);
 void tracker_free(struct tracker *t);
 
 /* An fd that becomes readable when events are waiting (for epoll). */

@@ -173,7 +173,7 @@ static void dump_resolves_both_ends(void **state)
 	char masq[ENDPOINT_STRLEN], expect[ENDPOINT_STRLEN];
 
 	(void)state;
-	assert_int_equal(nat_new(&o, &nat), 0);
+	assert_int_equal(nat_new(&o, &nat, NULL), 0);
 	nat_get_stats(nat, &st);
 	assert_true(st.flows >= 1);
 
@@ -231,7 +231,7 @@ static void events_keep_the_map_current(void **state)
 	int home, fd;
 
 	(void)state;
-	assert_int_equal(nat_new(&o, &nat), 0);
+	assert_int_equal(nat_new(&o, &nat, NULL), 0);
 	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	assert_true(home >= 0);
 	fd = make_connection(&port);
@@ -266,7 +266,7 @@ static void overflow_resyncs_instead_of_failing(void **state)
 	pid_t burst;
 
 	(void)state;
-	assert_int_equal(nat_new(&o, &nat), 0);
+	assert_int_equal(nat_new(&o, &nat, NULL), 0);
 	burst = fork();
 	assert_true(burst >= 0);
 	if (burst == 0) {

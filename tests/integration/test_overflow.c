@@ -149,7 +149,7 @@ static void overflow_is_counted_and_resynchronised(void **state)
 	assert_non_null(mine);
 	assert_non_null(truth);
 	co.only_netns = so.only_netns = netns;
-	assert_int_equal(collector_new(&co, &col), 0);
+	assert_int_equal(collector_new(&co, &col, NULL), 0);
 	collector_get_stats(col, &before);
 	assert_int_equal(pipe(ready), 0);
 	assert_int_equal(pipe(hold), 0);

@@ -469,6 +469,7 @@ static void unaccepted_child_closing_in_syn_recv_is_no_connection(void **state)
 static int setup(void **state)
 {
 	struct tracker_options opts = { 0 };
+	struct errmsg why = { "" };
 
 	(void)state;
 	itest_ensure_tracefs();
@@ -481,7 +482,11 @@ static int setup(void **state)
 	if (itest_veth_link(NS_SERVER, "ctopo-trk0", SERVER_V4, SERVER_V6, NS_CLIENT, "ctopo-trk1", CLIENT_V4,
 			    CLIENT_V6) < 0)
 		return -1;
-	return tracker_new(&opts, collect, NULL, &tracker) < 0 ? -1 : 0;
+	if (tracker_new(&opts, collect, NULL, &tracker, &why) < 0) {
+		print_error("%s\n", why.text);
+		return -1;
+	}
+	return 0;
 }
 
 static int teardown(void **state)

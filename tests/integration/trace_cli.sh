@@ -21,7 +21,17 @@ trap cleanup EXIT
 if setpriv --reuid=65534 --regid=65534 --clear-groups "$CTOPO_BIN" trace >"$work/np.out" 2>"$work/np.err"; then
 	fail "ctopo trace succeeded without privileges"
 fi
-grep -q "run ctopo as root" "$work/np.err" || fail "no clear privilege message: $(cat "$work/np.err")"
+grep -q "run it as root with its capabilities, or give it CAP_BPF" "$work/np.err" ||
+	fail "no clear privilege message: $(cat "$work/np.err")"
+[ "$(wc -l <"$work/np.err")" -eq 1 ] || fail "more than one line without privileges: $(cat "$work/np.err")"
+# root whose capabilities were dropped (a container, a service manager): the same one line, not
+# a hint about RLIMIT_MEMLOCK
+if setpriv --bounding-set -bpf,-perfmon,-sys_admin "$CTOPO_BIN" trace >"$work/nocap.out" 2>"$work/nocap.err"; then
+	fail "ctopo trace succeeded without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN"
+fi
+grep -q "ctopo runs without CAP_BPF and CAP_PERFMON" "$work/nocap.err" ||
+	fail "no clear capability message: $(cat "$work/nocap.err")"
+[ "$(wc -l <"$work/nocap.err")" -eq 1 ] || fail "more than one line without capabilities: $(cat "$work/nocap.err")"
 
 # --- a real nc conversation in a fresh namespace
 ip netns del "$ns" 2>/dev/null || true
