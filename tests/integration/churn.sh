@@ -16,9 +16,28 @@ command -v runc >/dev/null || fail "runc is missing (.ci/dev deps)"
 work=$(mktemp -d /tmp/ctopo-churn.XXXXXX)
 state=$work/state sock=$work/ctopo.sock
 daemon=
+# The containers' cgroups go inside this script's own (its path in the unified hierarchy), so that
+# whoever kills that cgroup (CI's runner, .ci/dev's leftover check) kills them too. runc's default
+# and a relative cgroupsPath both put them at the unified hierarchy's root on hybrid hosts; an
+# absolute path also makes runc mirror it in every v1 hierarchy, directories removed at the end.
+own_cg=$(sed -n 's/^0:://p' /proc/self/cgroup)
+own_cg=${own_cg%/}
+v1_made=()
+if [ -n "$own_cg" ]; then
+	for h in /sys/fs/cgroup/*/; do
+		[ "$(stat -fc %T "$h")" = cgroupfs ] || continue # v1 only
+		p=$h
+		IFS=/ read -ra parts <<<"${own_cg#/}"
+		for part in "${parts[@]}"; do
+			p=$p/$part
+			[ -e "$p" ] || v1_made=("$p" "${v1_made[@]}") # deepest first
+		done
+	done
+fi
 cleanup() {
 	[ -n "$daemon" ] && kill "$daemon" 2>/dev/null || true
 	for c in $(runc list -q 2>/dev/null | grep '^ctopo-churn-' || true); do runc delete -f "$c" >/dev/null 2>&1 || true; done
+	for d in "${v1_made[@]}"; do rmdir "$d" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -45,7 +64,12 @@ make_bundle() {
 	jq --arg root "$rootfs" --arg script "$script" --argjson pre "$(hook prestart)" --argjson post "$(hook poststop)" '
 		.process.terminal = false | .process.args = ["sh", "-c", $script] |
 		.root = {path: $root, readonly: true} | .annotations = {"nerdctl/name": "churn"} |
-		.hooks = {prestart: [$pre], poststop: [$post]}' "$work/config.json" >"$dir/config.json"
+		.hooks = {prestart: [$pre], poststop: [$post]} | .linux.cgroupsPath = "@CGROUP@"' \
+		"$work/config.json" >"$dir/config.tmpl"
+}
+run_container() { # run_container BUNDLE ID: in a cgroup of its own inside ours
+	sed "s|@CGROUP@|$own_cg/$2|" "$1/config.tmpl" >"$1/config.json"
+	runc run --bundle "$1" "$2" >/dev/null 2>&1 </dev/null
 }
 make_bundle "$work/quiet" 'true'
 make_bundle "$work/talker" 'nc -l -p 7 -e true & sleep 0.02; nc 127.0.0.1 7 </dev/null; wait'
@@ -55,7 +79,7 @@ churn() { # churn FIRST COUNT
 	for ((i = $1; i < $1 + $2; i++)); do
 		local bundle=$work/quiet
 		[ $((i % 10)) -eq 0 ] && bundle=$work/talker
-		runc run --bundle "$bundle" "ctopo-churn-$i" >/dev/null 2>&1 </dev/null || fail "runc run $i failed"
+		run_container "$bundle" "ctopo-churn-$i" || fail "runc run $i failed"
 	done
 }
 
@@ -88,8 +112,13 @@ else
 fi
 # the hook's records are there (a fresh one, before its 1 s retention is over), and the daemon
 # removes them once expired (a sweep every 10 s)
-runc run --bundle "$work/quiet" ctopo-churn-probe >/dev/null 2>&1 </dev/null || fail "runc run probe failed"
-[ -e "$state/ctopo-churn-probe.json" ] || fail "the hook wrote no record for ctopo-churn-probe"
+run_container "$work/quiet" ctopo-churn-probe || fail "runc run probe failed"
+probe=$(cat "$state/ctopo-churn-probe.json" 2>/dev/null) || fail "the hook wrote no record for ctopo-churn-probe"
+# its cgroup was inside ours (the hook records the v2 path where there is a unified hierarchy)
+if [ -d /sys/fs/cgroup/unified ] || [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	probe_cg=$(jq -r .cgroup <<<"$probe")
+	[ "$probe_cg" = "$own_cg/ctopo-churn-probe" ] || fail "the container's cgroup $probe_cg is not inside ours ($own_cg)"
+fi
 wait_for 15 sh -c "[ -z \"\$(ls '$state')\" ]" || fail "$(ls "$state" | wc -l) expired hook records were not removed"
 kill -TERM "$daemon"
 wait "$daemon" || fail "daemon exited non-zero: $(cat "$work/daemon.log")"
