@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,7 +166,9 @@ out:
 
 struct cached_netns {
 	uint32_t inode;
-	bool used; /* read since the last sweep */
+	struct timespec born; /* the ctime of the namespace's nsfs inode when read */
+	bool settled;         /* the last two reads agreed, on more than loopback */
+	bool used;            /* read since the last sweep */
 	uint64_t read_at_ms;
 	struct report_prefix *prefixes;
 	size_t n;
@@ -198,17 +201,49 @@ void netinfo_cache_free(struct netinfo_cache *c)
 	free(c);
 }
 
+/* An address a namespace has only once something configured it (not loopback, not IPv6
+ * link-local, which an interface gets as it comes up). */
+static bool configured(const struct report_prefix *p)
+{
+	return !addr_is_loopback(p->family, p->addr) &&
+	       !(p->family == AF_INET6 && p->addr[0] == 0xfe && (p->addr[1] & 0xc0) == 0x80);
+}
+
+/* Docker makes a container's namespace, and only then moves its interface in and gives it an
+ * address: a read in between would be kept for max_age. An entry serves from the cache only once
+ * two reads in a row found the same addresses, one of them configured. */
+static bool settles(const struct cached_netns *e, const struct report_netns *fresh)
+{
+	bool any = false;
+
+	if (e->n != fresh->n_prefixes || (e->n && memcmp(e->prefixes, fresh->prefixes, e->n * sizeof(*e->prefixes))))
+		return false;
+	for (size_t i = 0; i < e->n && !any; i++)
+		any = configured(&e->prefixes[i]);
+	return any;
+}
+
 int netinfo_cache_read(struct netinfo_cache *c, uint32_t inode, int netns_fd, struct report_netns *ns)
 {
 	struct cached_netns *e = NULL;
 	struct report_netns fresh = { .inode = inode };
 	uint64_t now = clock_mono_ms();
+	struct timespec born = { 0 };
+	struct stat st;
+	bool same;
 	int r;
 
+	/* The kernel gives a dead namespace's inode number to the next one, maybe within an
+	 * interval: the entry is that namespace's only while its nsfs inode is the same, and a new
+	 * nsfs inode gets its ctime when it is made. (A namespace nothing holds open gets a new nsfs
+	 * inode at each open: then it is only read again.) */
+	if (netns_fd >= 0 && fstat(netns_fd, &st) == 0)
+		born = st.st_ctim;
 	for (size_t i = 0; i < c->n && !e; i++)
 		if (c->v[i].inode == inode)
 			e = &c->v[i];
-	if (!e || now - e->read_at_ms > c->max_age_ms) {
+	same = e && e->born.tv_sec == born.tv_sec && e->born.tv_nsec == born.tv_nsec;
+	if (!same || !e->settled || now - e->read_at_ms > c->max_age_ms) {
 		r = netinfo_read_prefixes(netns_fd, &fresh);
 		if (r < 0) {
 			free(fresh.prefixes);
@@ -229,10 +264,12 @@ int netinfo_cache_read(struct netinfo_cache *c, uint32_t inode, int netns_fd, st
 			e = &c->v[c->n++];
 			*e = (struct cached_netns){ .inode = inode };
 		}
+		e->settled = same && settles(e, &fresh);
 		free(e->prefixes);
 		e->prefixes = fresh.prefixes;
 		e->n = fresh.n_prefixes;
 		e->read_at_ms = now;
+		e->born = born;
 	}
 	e->used = true;
 	for (size_t i = 0; i < e->n; i++) {

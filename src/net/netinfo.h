@@ -25,7 +25,10 @@ struct netinfo_cache;
 
 int netinfo_cache_new(uint64_t max_age_ms, struct netinfo_cache **ret);
 void netinfo_cache_free(struct netinfo_cache *c);
-/* Like netinfo_read_prefixes, from the cache when the inode's entry is younger than max_age. */
+/* Like netinfo_read_prefixes, from the cache when the inode's entry is younger than max_age,
+ * still the same namespace (its nsfs inode, open at netns_fd, is the one read then) and settled:
+ * its last two reads found the same addresses, more than loopback (a container's namespace exists
+ * before its runtime gives it an address). */
 int netinfo_cache_read(struct netinfo_cache *c, uint32_t inode, int netns_fd, struct report_netns *ns);
 /* Forget namespaces not read since the previous call (they are gone; inodes get reused). */
 void netinfo_cache_sweep(struct netinfo_cache *c);

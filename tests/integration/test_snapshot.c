@@ -2,9 +2,10 @@
 /* The initial-state snapshot against the real kernel: connections established before the
  * snapshot, between two network namespaces joined by a veth pair, over IPv4 and IPv6, are found
  * with the right pid, mount namespace and network namespace on both ends, by sock_diag and by
- * /proc/PID/net/tcp{,6} alike. */
+ * /proc/PID/net/tcp{,6} alike. And the namespaces' addresses, as the daemon caches them. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -16,15 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/addr.h"
 #include "common/clock.h"
 #include "common/netns.h"
 #include "conns/conntable.h"
 #include "conns/snapshot.h"
 #include "itest.h"
+#include "net/netinfo.h"
+#include "report/report.h"
 
 #define NS_SERVER "ctopo-h3-snap-srv"
 #define NS_CLIENT "ctopo-h3-snap-cli"
@@ -33,6 +38,7 @@
 #define CLIENT_V4 "10.203.2.2"
 #define SERVER_V6 "fd03:2::1"
 #define CLIENT_V6 "fd03:2::2"
+#define EMPTY_V4 "10.203.3.1"
 #define PORT_V4 18310
 #define PORT_V6 18311
 
@@ -327,6 +333,72 @@ static void bind_mounted_namespace_is_discovered(void **state)
 	netns_list_clear(&l);
 }
 
+static bool has_address(const struct report_netns *ns, const char *addr)
+{
+	uint8_t bytes[16];
+	uint16_t family;
+
+	assert_int_equal(addr_parse(addr, &family, bytes), 0);
+	for (size_t i = 0; i < ns->n_prefixes; i++)
+		if (ns->prefixes[i].family == family && !memcmp(ns->prefixes[i].addr, bytes, 16))
+			return true;
+	return false;
+}
+
+/* The daemon keeps each namespace's addresses for a while, and the kernel gives a dead namespace's
+ * inode number to the next one (short-lived containers churn through a few): an entry read for
+ * one namespace must not answer for another that has its inode number now. Here the client's
+ * namespace comes with the server's inode number. */
+static void address_cache_tells_namespaces_apart(void **state)
+{
+	int server_fd = open("/run/netns/" NS_SERVER, O_RDONLY | O_CLOEXEC);
+	int client_fd = open("/run/netns/" NS_CLIENT, O_RDONLY | O_CLOEXEC);
+	struct report *r = report_new();
+	struct netinfo_cache *cache;
+	struct stat a, b;
+
+	(void)state;
+	assert_true(server_fd >= 0 && client_fd >= 0 && r);
+	/* made one after the other by `ip netns add`: their nsfs inodes were not made in one tick */
+	assert_int_equal(fstat(server_fd, &a), 0);
+	assert_int_equal(fstat(client_fd, &b), 0);
+	assert_true(a.st_ctim.tv_sec != b.st_ctim.tv_sec || a.st_ctim.tv_nsec != b.st_ctim.tv_nsec);
+	assert_int_equal(netinfo_cache_new(60000, &cache), 0);
+	assert_int_equal(netinfo_cache_read(cache, netns_server, server_fd, report_netns_get(r, 1)), 0);
+	assert_true(has_address(report_netns_get(r, 1), SERVER_V4));
+	assert_int_equal(netinfo_cache_read(cache, netns_server, client_fd, report_netns_get(r, 2)), 0);
+	assert_true(has_address(report_netns_get(r, 2), CLIENT_V4));
+	assert_false(has_address(report_netns_get(r, 2), SERVER_V4));
+	/* the server's namespace again: its own addresses, whatever the cache held */
+	assert_int_equal(netinfo_cache_read(cache, netns_server, server_fd, report_netns_get(r, 3)), 0);
+	assert_true(has_address(report_netns_get(r, 3), SERVER_V4));
+	netinfo_cache_free(cache);
+	report_free(r);
+	close(server_fd);
+	close(client_fd);
+}
+
+/* Docker makes a container's namespace first and gives it its address a moment later: a read in
+ * between must not stand for the cache's 30 s. */
+static void address_given_after_a_read_shows(void **state)
+{
+	int fd = open("/run/netns/" NS_EMPTY, O_RDONLY | O_CLOEXEC);
+	struct report *r = report_new();
+	struct netinfo_cache *cache;
+
+	(void)state;
+	assert_true(fd >= 0 && r);
+	assert_int_equal(netinfo_cache_new(60000, &cache), 0);
+	assert_int_equal(netinfo_cache_read(cache, netns_empty, fd, report_netns_get(r, 1)), 0);
+	assert_false(has_address(report_netns_get(r, 1), EMPTY_V4));
+	assert_int_equal(itest_sh("ip -n " NS_EMPTY " addr add " EMPTY_V4 "/24 dev lo"), 0);
+	assert_int_equal(netinfo_cache_read(cache, netns_empty, fd, report_netns_get(r, 2)), 0);
+	assert_true(has_address(report_netns_get(r, 2), EMPTY_V4));
+	netinfo_cache_free(cache);
+	report_free(r);
+	close(fd);
+}
+
 /* Closed connections: a later snapshot (one sync) no longer finds them and closes them once. */
 static void sync_closes_what_went_away(void **state)
 {
@@ -406,6 +478,8 @@ int main(void)
 		cmocka_unit_test(only_one_namespace),
 		cmocka_unit_test(bind_mounted_namespace_is_discovered),
 		cmocka_unit_test(sync_closes_what_went_away),
+		cmocka_unit_test(address_cache_tells_namespaces_apart),
+		cmocka_unit_test(address_given_after_a_read_shows),
 	};
 
 	itest_require_root("test_snapshot");

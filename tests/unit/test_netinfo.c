@@ -52,7 +52,8 @@ static void cache_gives_what_a_fresh_read_gives(void **state)
 	for (int round = 0; round < 3; round++) {
 		struct report_netns *ns = report_netns_get(r, 2 + round);
 
-		/* round 0 reads, round 1 is served from the cache, round 2 after a sweep that kept it */
+		/* rounds 0 and 1 read (the second settles the entry when the namespace has more than
+		 * loopback), round 2 comes from the cache after a sweep that kept it */
 		assert_int_equal(netinfo_cache_read(cache, 7, -1, ns), 0);
 		ns = report_netns_get(r, 2 + round); /* the report's array may have moved */
 		assert_int_equal(ns->n_prefixes, report_netns_get(r, 1)->n_prefixes);
