@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Count the connections of a storm that reach the daemon's output: its reports. A closed
- * connection is carried by exactly one report, so this fetches every report the daemon makes
- * (it polls the cheap stats request every 50 ms and fetches the report when the counter moves),
- * keeps them raw, and after the stop file appears and two more reports came, parses them and
- * counts the closed entries in one network namespace that have the storm's port at one end.
- * Prints: reports, skipped (reports made but not fetched), outbound, inbound, duplicates.
+/* Count the connections of a storm that reach the daemon's output: the edges of its reports. After
+ * the stop file appears, this fetches each new report until the storm's edges (one network
+ * namespace, the storm's port) stop changing over two reports (the kernel's counts reach a report
+ * up to two intervals late), then sums them: connections opened by clients (outbound) and accepted
+ * by servers (inbound), closed on each side, and how many were counted without detail.
+ * Prints: reports outbound inbound closed_out closed_in not_itemised.
  *
  * Usage: report_watch SOCKET NETNS_INODE PORT STOP_FILE [MAX_SECONDS] */
 #include <errno.h>
@@ -20,12 +20,8 @@
 #include "report/report.h"
 #include "report/report_json.h"
 
-#define MAX_REPORTS 4096
-
-struct seen {
-	uint8_t dir;
-	struct report_endpoint local, remote;
-	int64_t first_seen_ms;
+struct counts {
+	uint64_t outbound, inbound, closed_out, closed_in, not_itemised;
 };
 
 static uint64_t stats_reports(const char *socket_path)
@@ -40,20 +36,43 @@ static uint64_t stats_reports(const char *socket_path)
 	return p ? strtoull(p + strlen("\"reports\":"), NULL, 10) : 0;
 }
 
-static int cmp_seen(const void *a, const void *b)
+/* The storm's edges in the latest report; -1 when it could not be fetched or read. */
+static int count(const char *socket_path, unsigned long netns, int port, struct counts *ret)
 {
-	return memcmp(a, b, sizeof(struct seen));
+	_cleanup_free_ char *buf = NULL;
+	struct report *rep = NULL;
+	char err[256];
+	size_t len;
+
+	if (ipc_request(socket_path, IPC_REQ_REPORT, 10000, &buf, &len) < 0)
+		return -1;
+	if (report_parse_json(buf, len, &rep, err, sizeof(err)) < 0) {
+		fprintf(stderr, "report_watch: a report does not parse: %s\n", err);
+		return -1;
+	}
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < rep->n_edges; i++) {
+		const struct edge_record *e = &rep->edges[i];
+		struct edge_counters c;
+		bool client = e->key.role == CTOPO_EDGE_CLIENT;
+
+		if (e->key.netns != netns || e->key.port != port)
+			continue;
+		edge_window_sum(e->buckets, e->n_buckets, 0, UINT64_MAX, &c, NULL, NULL);
+		*(client ? &ret->outbound : &ret->inbound) += c.opened;
+		*(client ? &ret->closed_out : &ret->closed_in) += c.closed;
+		ret->not_itemised += c.not_itemised;
+	}
+	report_free(rep);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static char *raw[MAX_REPORTS];
-	static size_t raw_len[MAX_REPORTS];
-	size_t n_raw = 0, n_seen = 0, cap_seen = 0;
-	uint64_t last = 0, at_stop = 0, skipped = 0, outbound = 0, inbound = 0, duplicates = 0;
+	struct counts prev = { 0 }, now = { 0 };
+	uint64_t last, at_stop = 0, reports = 0, stable = 0;
 	unsigned long netns;
 	int port, max_seconds;
-	struct seen *seen = NULL;
 	time_t deadline;
 
 	if (argc < 5) {
@@ -66,77 +85,27 @@ int main(int argc, char **argv)
 	deadline = time(NULL) + max_seconds;
 	last = stats_reports(argv[1]);
 
-	while (time(NULL) < deadline && n_raw < MAX_REPORTS) {
+	while (time(NULL) < deadline) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
-		uint64_t now = stats_reports(argv[1]);
+		uint64_t r = stats_reports(argv[1]);
 
-		if (now > last) {
-			skipped += now - last - 1;
-			if (ipc_request(argv[1], IPC_REQ_REPORT, 10000, &raw[n_raw], &raw_len[n_raw]) == 0)
-				n_raw++;
-			else
-				skipped++;
-			last = now;
-		}
 		if (!at_stop && access(argv[4], F_OK) == 0)
-			at_stop = last;
-		if (at_stop && last >= at_stop + 2)
-			break;
+			at_stop = last ? last : 1;
+		if (at_stop && r > last && count(argv[1], netns, port, &now) == 0) {
+			reports++;
+			stable = memcmp(&now, &prev, sizeof(now)) ? 0 : stable + 1;
+			prev = now;
+			if (r >= at_stop + 2 && stable >= 2)
+				break;
+		}
+		last = r > last ? r : last;
 		nanosleep(&ts, NULL);
 	}
-	if (!at_stop || last < at_stop + 2)
-		fprintf(stderr, "report_watch: stopped by the time limit, not by the stop file\n");
-
-	for (size_t i = 0; i < n_raw; i++) {
-		struct report *rep = NULL;
-		char err[256];
-
-		if (report_parse_json(raw[i], raw_len[i], &rep, err, sizeof(err)) < 0) {
-			fprintf(stderr, "report_watch: a report does not parse: %s\n", err);
-			return 1;
-		}
-		free(raw[i]);
-		for (size_t k = 0; k < rep->n_conns; k++) {
-			const struct report_conn *c = &rep->conns[k];
-
-			if (c->netns != netns || c->state != REPORT_STATE_CLOSED)
-				continue;
-			if (c->local.port != port && c->remote.port != port)
-				continue;
-			if (n_seen == cap_seen) {
-				struct seen *grown;
-
-				cap_seen = cap_seen ? cap_seen * 2 : 65536;
-				grown = realloc(seen, cap_seen * sizeof(*seen));
-				if (!grown)
-					return 1;
-				seen = grown;
-			}
-			memset(&seen[n_seen], 0, sizeof(seen[n_seen]));
-			seen[n_seen].dir = c->direction;
-			seen[n_seen].local = c->local;
-			seen[n_seen].remote = c->remote;
-			seen[n_seen].first_seen_ms = (int64_t)(c->first_seen * 1000.0 + 0.5);
-			n_seen++;
-		}
-		report_free(rep);
-	}
-	/* a closed connection must be in exactly one report: count repeats, do not count them twice */
-	if (n_seen)
-		qsort(seen, n_seen, sizeof(*seen), cmp_seen);
-	for (size_t i = 0; i < n_seen; i++) {
-		if (i > 0 && cmp_seen(&seen[i], &seen[i - 1]) == 0) {
-			duplicates++;
-			continue;
-		}
-		if (seen[i].dir == REPORT_DIR_OUTBOUND)
-			outbound++;
-		else if (seen[i].dir == REPORT_DIR_INBOUND)
-			inbound++;
-	}
-	free(seen);
-	printf("reports=%zu skipped=%llu outbound=%llu inbound=%llu duplicates=%llu\n", n_raw,
-	       (unsigned long long)skipped, (unsigned long long)outbound, (unsigned long long)inbound,
-	       (unsigned long long)duplicates);
+	if (stable < 2)
+		fprintf(stderr, "report_watch: stopped by the time limit, the counts still moved\n");
+	printf("reports=%llu outbound=%llu inbound=%llu closed_out=%llu closed_in=%llu not_itemised=%llu\n",
+	       (unsigned long long)reports, (unsigned long long)now.outbound, (unsigned long long)now.inbound,
+	       (unsigned long long)now.closed_out, (unsigned long long)now.closed_in,
+	       (unsigned long long)now.not_itemised);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "ctopo_event.h"
+#include "ctopo_edge.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -142,6 +143,131 @@ static __always_inline void read_byte_counts(struct ctopo_event *ev, struct sock
 	ev->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
 }
 
+/* ---- per-edge counters: exact counts whatever the ring buffer loses (issue 14) ------------- */
+
+struct edge_counts_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CTOPO_EDGE_MAP_ENTRIES);
+	__type(key, struct ctopo_edge_key);
+	__type(value, struct ctopo_edge_counts);
+};
+
+/* counted into edge_counts_0 while edge_gen is even, edge_counts_1 while odd; user space drains
+ * the other one, an interval after it flipped edge_gen (include/ctopo_edge.h) */
+struct edge_counts_map edge_counts_0 SEC(".maps");
+struct edge_counts_map edge_counts_1 SEC(".maps");
+__u32 edge_gen = 0;
+__u64 edge_map_full = 0; /* keys that found the map full: their counts are missing */
+
+enum edge_count_kind { EDGE_OPENED, EDGE_REFUSED, EDGE_TIMED_OUT, EDGE_FAILED, EDGE_CLOSED };
+
+#define ECONNREFUSED 111
+#define ETIMEDOUT 110
+
+static __always_inline void edge_add(void *map, const struct ctopo_edge_key *key, enum edge_count_kind kind)
+{
+	struct ctopo_edge_counts *c = bpf_map_lookup_elem(map, key);
+
+	if (!c) {
+		struct ctopo_edge_counts zero = {};
+
+		if (bpf_map_update_elem(map, key, &zero, BPF_NOEXIST) && !bpf_map_lookup_elem(map, key)) {
+			__sync_fetch_and_add(&edge_map_full, 1);
+			return;
+		}
+		c = bpf_map_lookup_elem(map, key);
+		if (!c)
+			return;
+	}
+	switch (kind) {
+	case EDGE_OPENED:
+		__sync_fetch_and_add(&c->opened, 1);
+		break;
+	case EDGE_REFUSED:
+		__sync_fetch_and_add(&c->refused, 1);
+		break;
+	case EDGE_TIMED_OUT:
+		__sync_fetch_and_add(&c->timed_out, 1);
+		break;
+	case EDGE_FAILED:
+		__sync_fetch_and_add(&c->failed, 1);
+		break;
+	case EDGE_CLOSED:
+		__sync_fetch_and_add(&c->closed, 1);
+		break;
+	}
+}
+
+static __always_inline void edge_count(const struct ctopo_edge_key *key, enum edge_count_kind kind)
+{
+	if (edge_gen & 1)
+		edge_add(&edge_counts_1, key, kind);
+	else
+		edge_add(&edge_counts_0, key, kind);
+}
+
+/* The key as user space derives it from the event (src/edges: edge_key_from_event): the process
+ * from what we remember of the socket (zero when we do not), the server from the tuple. */
+static __always_inline void edge_key_fill(struct ctopo_edge_key *key, const struct sock_info *info, __u32 netns,
+					  __u16 family, __u8 role)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->netns = netns;
+	key->family = family;
+	key->role = role;
+	if (info) {
+		key->cgroup_id = info->cgroup_id;
+		key->mntns = info->mntns;
+		__builtin_memcpy(key->comm, info->comm, sizeof(key->comm));
+	}
+}
+
+/* From inet_sock_set_state: connect, connect_failed and close (a close of a socket we never saw
+ * open has no side and is not counted, as in user space). */
+static __always_inline void edge_count_state(struct trace_event_raw_inet_sock_set_state *ctx, struct sock *sk,
+					     const struct sock_info *info, __u8 type)
+{
+	struct ctopo_edge_key key;
+	__u16 family = BPF_CORE_READ(ctx, family);
+	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	__u8 role = CTOPO_EDGE_CLIENT;
+	enum edge_count_kind kind = EDGE_OPENED;
+
+	if (type == CTOPO_EV_CLOSE) {
+		if (!info || (info->direction != CTOPO_DIR_OUTBOUND && info->direction != CTOPO_DIR_INBOUND))
+			return;
+		role = info->direction == CTOPO_DIR_OUTBOUND ? CTOPO_EDGE_CLIENT : CTOPO_EDGE_SERVER;
+		kind = EDGE_CLOSED;
+	} else if (type == CTOPO_EV_CONNECT_FAILED) {
+		int err = BPF_CORE_READ(sk, sk_err);
+
+		kind = err == ECONNREFUSED ? EDGE_REFUSED : err == ETIMEDOUT ? EDGE_TIMED_OUT : EDGE_FAILED;
+	}
+	edge_key_fill(&key, info, netns, family, role);
+	if (role == CTOPO_EDGE_CLIENT) {
+		key.port = BPF_CORE_READ(ctx, dport);
+		if (family == AF_INET)
+			bpf_core_read(key.addr, 4, &ctx->daddr);
+		else
+			bpf_core_read(key.addr, 16, &ctx->daddr_v6);
+	} else {
+		key.port = BPF_CORE_READ(ctx, sport);
+	}
+	edge_count(&key, kind);
+}
+
+/* From the accept exits: the server side opened. */
+static __always_inline void edge_count_accept(struct sock *sk, const struct sock_info *info, __u16 family)
+{
+	struct ctopo_edge_key key;
+
+	edge_key_fill(&key, info, BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum), family, CTOPO_EDGE_SERVER);
+	key.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	edge_count(&key, EDGE_OPENED);
+}
+
+/* ---- end of the per-edge counters ----------------------------------------------------------- */
+
 SEC("tracepoint/sock/inet_sock_set_state")
 int on_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
@@ -194,6 +320,7 @@ int on_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	}
 	if (!info && type != CTOPO_EV_CLOSE)
 		stat_inc(CTOPO_STAT_SOCK_UNTRACKED);
+	edge_count_state(ctx, sk, info, type); /* before the ring: counted even when it is full */
 
 	ev = reserve_event(type);
 	if (ev) {
@@ -263,6 +390,7 @@ static __always_inline int on_accept_exit(struct syscall_exit_ctx *ctx)
 	fill_current_process(&fresh);
 	fresh.direction = CTOPO_DIR_INBOUND;
 	bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+	edge_count_accept(sk, &fresh, family);
 
 	ev = reserve_event(CTOPO_EV_ACCEPT);
 	if (!ev)

@@ -34,6 +34,10 @@ static void daemon_usage(FILE *out)
 		"                           (short-lived connections are not seen in this mode)\n"
 		"      --retention SECONDS  how long stopped containers keep their names (default 300)\n"
 		"      --max-conns N        bound of the connection table (default 262144)\n"
+		"      --history DURATION   how long edges (who talked to whom) are remembered: 90s, 15m,\n"
+		"                           1h (default 1h); buckets are 1 s for the last minute, then 1 min\n"
+		"      --max-edges N        bound of the edge store; the least recently active edge goes\n"
+		"                           first, counted in stats (default 50000)\n"
 		"      --ringbuf-bytes N    the BPF ring buffer size, a power of two (default 2 MiB)\n"
 		"      --btf FILE           the kernel's BTF, when /sys/kernel/btf/vmlinux is missing\n"
 		"      --syslog             log to syslog instead of stderr\n"
@@ -57,7 +61,9 @@ int cmd_daemon(int argc, char **argv)
 		OPT_MAX_CONNS,
 		OPT_RINGBUF,
 		OPT_BTF,
-		OPT_SYSLOG
+		OPT_SYSLOG,
+		OPT_HISTORY,
+		OPT_MAX_EDGES
 	};
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -69,6 +75,8 @@ int cmd_daemon(int argc, char **argv)
 		{ "retention", required_argument, NULL, OPT_RETENTION },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "ringbuf-bytes", required_argument, NULL, OPT_RINGBUF },
+		{ "history", required_argument, NULL, OPT_HISTORY },
+		{ "max-edges", required_argument, NULL, OPT_MAX_EDGES },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -129,6 +137,20 @@ int cmd_daemon(int argc, char **argv)
 				return 2;
 			}
 			o.tracker.ringbuf_bytes = v;
+			break;
+		case OPT_HISTORY:
+			if (parse_duration(optarg, 7 * 86400 * 1000000000ull, &v) < 0 || v < 60 * 1000000000ull) {
+				log_error("--history wants a duration from 60s to 7d (90s, 15m, 1h), not '%s'", optarg);
+				return 2;
+			}
+			o.history_ns = v;
+			break;
+		case OPT_MAX_EDGES:
+			if (parse_u64(optarg, 100000000, &v) < 0 || v < 16) {
+				log_error("--max-edges wants a number from 16, not '%s'", optarg);
+				return 2;
+			}
+			o.max_edges = v;
 			break;
 		case OPT_BTF:
 			o.tracker.btf_path = optarg;

@@ -14,14 +14,22 @@
 static void graph_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ctopo graph [--format text|json|dot] [--netns INODE] [--container NAME|ID] [OPTIONS]\n"
+		"Usage: ctopo graph [--by VIEW] [--since DURATION] [--format text|json|dot] [--netns INODE]\n"
+		"                   [--container NAME|ID] [OPTIONS]\n"
 		"\n"
 		"Which process talks to which: processes grouped by network namespace and labelled with\n"
 		"their containers, edges from client to server labelled with the server's port, across\n"
 		"namespaces and through NAT; what matches no local process is \"The Internet\" (inbound or\n"
 		"outbound) or an \"unknown local host\". Asks the daemon when it runs, else takes a snapshot.\n"
+		"Through the daemon each edge counts the connections of the window (--since): opened,\n"
+		"closed, refused, timed out, bytes, durations; the counts are exact even when the tracker's\n"
+		"ring buffer overflowed (then the edge says how many are not itemised).\n"
 		"\n"
 		"Options:\n"
+		"  -b, --by VIEW             process (default: one node per pid), name (processes of one\n"
+		"                            name in one container), container, image, netns\n"
+		"      --since DURATION      the window the edges cover: 30s, 5m, 1h (default 15s; at most\n"
+		"                            the daemon's --history)\n"
 		"  -f, --format FORMAT       text (default), json (docs/report-schema.md) or dot (Graphviz)\n"
 		"  -n, --netns INODE         only this network namespace and its peers\n"
 		"  -c, --container NAME|ID   only this container's processes and their peers\n" REPORT_SOURCE_USAGE
@@ -29,13 +37,17 @@ static void graph_usage(FILE *out)
 		"\n"
 		"Examples:\n"
 		"  ctopo graph\n"
+		"  ctopo graph --by container --since 5m\n"
 		"  ctopo graph --format dot | dot -Tsvg > graph.svg\n"
 		"  ctopo graph --format json --container api | jq '.edges[]'\n");
 }
 
 int cmd_graph(int argc, char **argv)
 {
+	enum { OPT_SINCE = 256 };
 	static const struct option longopts[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "format", required_argument, NULL, 'f' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "container", required_argument, NULL, 'c' },
@@ -53,8 +65,18 @@ int cmd_graph(int argc, char **argv)
 	bool from_daemon;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "f:n:c:s:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:n:c:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			if (graph_view_parse(optarg, &filter.view) < 0) {
+				log_error("--by wants process, name, container, image or netns, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case OPT_SINCE:
+			if (report_source_parse_since(optarg, &filter.since_ns) < 0)
+				return 2;
+			break;
 		case 'f':
 			if (output_format_parse(optarg, &format) < 0) {
 				log_error("--format wants text, json or dot, not '%s'", optarg);
@@ -92,6 +114,7 @@ int cmd_graph(int argc, char **argv)
 	r = report_fetch(&src, &rep, &from_daemon);
 	if (r < 0)
 		return 1;
+	report_source_check_since(rep, from_daemon, filter.since_ns);
 	r = render_graph(rep, &filter, &g);
 	if (r == -ENOENT)
 		log_error("no container named or with an id starting '%s'", filter.container);

@@ -14,17 +14,20 @@
 static void ps_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ctopo ps [-a] [--json] [--container NAME|ID] [--no-trunc] [OPTIONS]\n"
+		"Usage: ctopo ps [-a] [--json] [--since DURATION] [--container NAME|ID] [--no-trunc] [OPTIONS]\n"
 		"\n"
 		"For each container (name, short id, image, network namespace and who shares it), its TCP\n"
 		"connections: process, direction, local and remote address (with NAT), the container and\n"
 		"process at the other end or \"The Internet\", state, age and bytes. Processes in no\n"
 		"container are listed under \"host\". Asks the daemon when it runs; otherwise takes a\n"
-		"snapshot here (then connections that already closed are not shown).\n"
+		"snapshot here (then connections that already closed are not shown). Open connections are\n"
+		"listed one by one; those that closed or failed in the window (--since) are aggregated per\n"
+		"process, direction, peer and port, with their count and failures.\n"
 		"\n"
 		"Options:\n"
 		"  -a, --all                 containers without connections and stopped ones too\n"
 		"  -j, --json                JSON (schema: docs/ps-schema.md)\n"
+		"      --since DURATION      closed connections of this window: 30s, 5m, 1h (default 15s)\n"
 		"  -c, --container NAME|ID   only this container\n"
 		"      --no-trunc            full container ids\n" REPORT_SOURCE_USAGE
 		"  -v, --verbose             debug messages\n"
@@ -59,12 +62,13 @@ static void explain_nothing_shown(const struct report *rep, const struct report_
 
 int cmd_ps(int argc, char **argv)
 {
-	enum { OPT_NO_TRUNC = 256 };
+	enum { OPT_NO_TRUNC = 256, OPT_SINCE };
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "container", required_argument, NULL, 'c' },
 		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
+		{ "since", required_argument, NULL, OPT_SINCE },
 		REPORT_SOURCE_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -90,6 +94,10 @@ int cmd_ps(int argc, char **argv)
 		case OPT_NO_TRUNC:
 			po.no_trunc = true;
 			break;
+		case OPT_SINCE:
+			if (report_source_parse_since(optarg, &po.since_ns) < 0)
+				return 2;
+			break;
 		case 'v':
 			log_set_max_level(LOG_DEBUG);
 			break;
@@ -110,6 +118,7 @@ int cmd_ps(int argc, char **argv)
 	r = report_fetch(&src, &rep, &from_daemon);
 	if (r < 0)
 		return 1;
+	report_source_check_since(rep, from_daemon, po.since_ns);
 	r = json ? output_ps_json(stdout, rep, &po) : output_ps_table(stdout, rep, &po);
 	if (r == -ENOENT)
 		log_error("no container named or with an id starting '%s'", po.container);

@@ -21,6 +21,50 @@ int parse_u64(const char *s, unsigned long long max, unsigned long long *ret)
 	return 0;
 }
 
+int parse_duration(const char *s, unsigned long long max_ns, unsigned long long *ret_ns)
+{
+	unsigned long long total = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	while (*s) {
+		unsigned long long v, unit;
+		char *end;
+
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno == ERANGE)
+			return -ERANGE;
+		switch (*end) {
+		case '\0':
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		default:
+			return -EINVAL;
+		}
+		s = *end ? end + 1 : end;
+		if (v > max_ns / 1000000000ull / unit)
+			return -ERANGE;
+		total += v * unit * 1000000000ull;
+		if (total > max_ns)
+			return -ERANGE;
+	}
+	*ret_ns = total;
+	return 0;
+}
+
 int read_fd_bounded(int fd, size_t max, char **ret_buf, size_t *ret_len)
 {
 	_cleanup_free_ char *buf = NULL;

@@ -65,5 +65,8 @@ bool is_pid_name(const char *s);
 
 /* Parse a whole decimal unsigned number; 0 or -EINVAL / -ERANGE. */
 int parse_u64(const char *s, unsigned long long max, unsigned long long *ret);
+/* "90" or "90s", "15m", "1h", "2d", or several ("1h30m"): 0 and *ret_ns (at most max_ns), or
+ * -EINVAL / -ERANGE. */
+int parse_duration(const char *s, unsigned long long max_ns, unsigned long long *ret_ns);
 
 #endif

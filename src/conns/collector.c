@@ -21,7 +21,31 @@ struct collector {
 	int err;
 	uint64_t lost_seen;
 	uint64_t resyncs, snapshots;
+	struct edges *edges;
+	collector_nat_fn nat_fn;
+	void *nat_userdata;
+	uint64_t edge_drains;
 };
+
+/* One event into the table and the edge store. */
+static int apply_event(struct collector *c, const struct ctopo_event *ev)
+{
+	struct edge_nat nat = { 0 };
+	int r = conntable_apply_event(c->table, ev);
+
+	if (r == -ENOMEM)
+		return r;
+	if (c->nat_fn && ev->direction != CTOPO_DIR_INBOUND &&
+	    (ev->type == CTOPO_EV_CONNECT || ev->type == CTOPO_EV_CLOSE)) {
+		struct conn_key key;
+
+		conn_key_init(&key, ev->netns, ev->family, ev->saddr, ev->sport, ev->daddr, ev->dport);
+		if (c->nat_fn(&key, &nat, c->nat_userdata) < 0)
+			nat.nat = false;
+	}
+	r = edges_fold_event(c->edges, ev, nat.nat ? &nat : NULL);
+	return r == -ENOMEM ? r : 0;
+}
 
 static int sink_event(const struct ctopo_event *ev, void *userdata)
 {
@@ -30,7 +54,7 @@ static int sink_event(const struct ctopo_event *ev, void *userdata)
 	if (c->opts.only_netns && ev->netns != c->opts.only_netns)
 		return 0;
 	if (!c->buffering) {
-		if (conntable_apply_event(c->table, ev) == -ENOMEM)
+		if (apply_event(c, ev) == -ENOMEM)
 			c->err = -ENOMEM;
 		return 0;
 	}
@@ -78,6 +102,10 @@ int collector_new(const struct collector_options *o, struct collector **ret, str
 	r = conntable_new(o->max_entries, &c->table);
 	if (r < 0)
 		goto fail;
+	conntable_forget_closed(c->table, o->forget_closed);
+	r = edges_new(&o->edges, &c->edges);
+	if (r < 0)
+		goto fail;
 	if (!o->no_ebpf) {
 		c->buffering = true;
 		r = tracker_new(&o->tracker, sink_event, c, &c->tracker, why);
@@ -101,7 +129,7 @@ int collector_new(const struct collector_options *o, struct collector **ret, str
 	if (c->tracker) {
 		tracker_poll(c->tracker, 0);
 		for (size_t i = 0; i < c->n; i++)
-			conntable_apply_event(c->table, &c->buf[i]);
+			apply_event(c, &c->buf[i]);
 		log_debug("applied %zu events buffered during the snapshot", c->n);
 	}
 	free(c->buf);
@@ -121,6 +149,7 @@ void collector_free(struct collector *c)
 		return;
 	tracker_free(c->tracker);
 	conntable_free(c->table);
+	edges_free(c->edges);
 	free(c->buf);
 	free(c);
 }
@@ -137,7 +166,19 @@ int collector_process(struct collector *c)
 	return c->err;
 }
 
-int collector_take_report(struct collector *c, struct conn_report *ret)
+static void apply_kernel_counts(const struct ctopo_edge_key *key, const struct ctopo_edge_counts *counts,
+				void *userdata)
+{
+	struct collector *c = userdata;
+
+	if (c->opts.only_netns && key->netns != c->opts.only_netns)
+		return;
+	if (edges_apply_kernel(c->edges, key, counts, clock_mono_ns()) == -ENOMEM)
+		c->err = -ENOMEM;
+}
+
+/* Bring the table and the edge store up to date for a report. */
+static int refresh(struct collector *c)
 {
 	struct tracker_stats ts;
 
@@ -155,17 +196,45 @@ int collector_take_report(struct collector *c, struct conn_report *ret)
 			/* the tracker sees no listener open or close: those come from a snapshot */
 			take_snapshot(c, true);
 		}
+		/* every event of the counters' period is in the ring by now: take them first, so
+		 * the counters are compared with everything the ring delivered */
+		tracker_poll(c->tracker, 0);
+		if (tracker_drain_edge_counts(c->tracker, apply_kernel_counts, c) >= 0)
+			c->edge_drains++;
 	} else {
 		take_snapshot(c, false);
 	}
-	if (c->err)
-		return c->err;
+	edges_maintain(c->edges, clock_mono_ns());
+	return c->err;
+}
+
+int collector_take_report(struct collector *c, struct conn_report *ret)
+{
+	int r = refresh(c);
+
+	if (r < 0)
+		return r;
 	return conntable_take_report(c->table, clock_mono_ns(), ret);
+}
+
+void collector_set_nat_resolver(struct collector *c, collector_nat_fn fn, void *userdata)
+{
+	c->nat_fn = fn;
+	c->nat_userdata = userdata;
+}
+
+const struct edges *collector_edges(const struct collector *c)
+{
+	return c->edges;
 }
 
 void collector_get_stats(struct collector *c, struct collector_stats *ret)
 {
-	*ret = (struct collector_stats){ .ebpf = c->tracker != NULL, .resyncs = c->resyncs, .snapshots = c->snapshots };
+	*ret = (struct collector_stats){ .ebpf = c->tracker != NULL,
+					 .resyncs = c->resyncs,
+					 .snapshots = c->snapshots,
+					 .edge_drains = c->edge_drains };
+	edges_get_stats(c->edges, &ret->edges);
 	if (c->tracker)
 		tracker_read_stats(c->tracker, &ret->tracker);
 	conntable_get_stats(c->table, &ret->table);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "conns/conntable.h"
+#include "edges/edges.h"
 #include "tracker/tracker.h"
 
 struct collector_options {
@@ -18,7 +19,9 @@ struct collector_options {
 	bool fall_back;      /* when the tracker cannot load, poll rather than fail */
 	uint32_t only_netns; /* 0: every namespace */
 	size_t max_entries;  /* connection table bound; 0: its default */
+	bool forget_closed;  /* closed connections live on as edges only */
 	struct tracker_options tracker;
+	struct edges_options edges; /* the edge store (fed by the tracker only) */
 };
 
 struct collector_stats {
@@ -27,6 +30,8 @@ struct collector_stats {
 	struct conntable_stats table;
 	uint64_t resyncs; /* full snapshots taken because events were lost (said by the caller) */
 	uint64_t snapshots;
+	struct edges_stats edges;
+	uint64_t edge_drains; /* kernel counter drains */
 };
 
 struct collector;
@@ -43,6 +48,13 @@ int collector_process(struct collector *c);
 /* Once per interval: refresh (listeners, or all after losses, or all from /proc), then copy
  * the table into ret (conn_report_free it); closed entries go after this one report. */
 int collector_take_report(struct collector *c, struct conn_report *ret);
+
+/* Where a client's connection really went (DNAT), asked when its connect and close are folded
+ * into the edge store: 0 and *ret, or -ENOENT. */
+typedef int (*collector_nat_fn)(const struct conn_key *key, struct edge_nat *ret, void *userdata);
+void collector_set_nat_resolver(struct collector *c, collector_nat_fn fn, void *userdata);
+/* The edge store, up to date as of the last collector_take_report. */
+const struct edges *collector_edges(const struct collector *c);
 void collector_get_stats(struct collector *c, struct collector_stats *ret);
 
 #endif

@@ -41,6 +41,7 @@ struct conntable {
 	uint32_t sync_gen;
 	uint64_t sync_start_ns;
 	bool syncing;
+	bool forget_closed;
 };
 
 const char *conn_direction_name(unsigned direction)
@@ -176,6 +177,11 @@ void conntable_free(struct conntable *t)
 	free_list(&t->closed);
 	free(t->buckets);
 	free(t);
+}
+
+void conntable_forget_closed(struct conntable *t, bool forget)
+{
+	t->forget_closed = forget;
 }
 
 size_t conntable_size(const struct conntable *t)
@@ -398,8 +404,14 @@ int conntable_apply_event(struct conntable *t, const struct ctopo_event *ev)
 	case CTOPO_EV_ACCEPT:
 		return apply_open(t, n, &key, ev);
 	case CTOPO_EV_CONNECT_FAILED:
-	case CTOPO_EV_CLOSE:
-		return apply_end(t, n, &key, ev);
+	case CTOPO_EV_CLOSE: {
+		int r = apply_end(t, n, &key, ev);
+
+		n = r < 0 || !t->forget_closed ? NULL : find_node(t, &key);
+		if (n && n->c.state != CONN_ESTABLISHED)
+			remove_node(t, n);
+		return r;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -479,6 +491,8 @@ void conntable_sync_end(struct conntable *t, bool listeners_only, uint32_t only_
 		n->c.last_seen_ns = now_ns;
 		n->c.duration_ns = now_ns > n->c.first_seen_ns ? now_ns - n->c.first_seen_ns : 0;
 		t->stats.swept++;
+		if (t->forget_closed)
+			remove_node(t, n);
 	}
 }
 

@@ -90,6 +90,10 @@ static inline void conntable_freep(struct conntable **t)
 	conntable_free(*t);
 }
 
+/* Drop a connection as soon as it closes instead of keeping it for the next report (the daemon:
+ * its reports carry closed connections as edges). */
+void conntable_forget_closed(struct conntable *t, bool forget);
+
 size_t conntable_size(const struct conntable *t);
 const struct conn *conntable_lookup(const struct conntable *t, const struct conn_key *key);
 

@@ -50,7 +50,8 @@ struct daemon {
 	uint64_t last_events, last_events_ms;
 	uint64_t resyncs_said, lost_said;
 	double events_per_s;
-	size_t last_report_conns;
+	size_t last_report_conns, last_report_edges;
+	double report_build_ms; /* the last report: taking, building, serialising */
 };
 
 static int on_tracker(struct loop *l, int fd, uint32_t events, void *userdata)
@@ -125,6 +126,19 @@ static int on_hook_records(struct loop *l, int fd, uint32_t events, void *userda
 	return 0;
 }
 
+/* Where a client's connection really went, for the edge store (DNAT to a container). */
+static int resolve_nat(const struct conn_key *key, struct edge_nat *ret, void *userdata)
+{
+	struct daemon *d = userdata;
+	struct nat_translation t;
+
+	if (!d->nat || nat_lookup(d->nat, key, &t) < 0 || !t.dnat)
+		return -ENOENT;
+	*ret = (struct edge_nat){ .nat = true, .family = t.peer.family, .port = t.peer.port };
+	memcpy(ret->addr, t.peer.addr, sizeof(ret->addr));
+	return 0;
+}
+
 static void learn_cgroup(uint64_t cgroup_id, const char *path, bool truncated, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -137,12 +151,17 @@ static void learn_cgroup(uint64_t cgroup_id, const char *path, bool truncated, v
 static int make_report(struct daemon *d, const struct netns_list *namespaces)
 {
 	struct report_sources src = {
-		.nat = d->nat, .containers = d->containers, .addresses = d->addresses, .namespaces = namespaces
+		.nat = d->nat,
+		.containers = d->containers,
+		.addresses = d->addresses,
+		.namespaces = namespaces,
+		.edges = collector_edges(d->collector),
 	};
 	struct conn_report conns;
 	struct report *rep = NULL;
 	char *buf = NULL;
 	size_t len = 0;
+	uint64_t started_ns = clock_mono_ns();
 	FILE *out;
 	int r;
 
@@ -152,9 +171,12 @@ static int make_report(struct daemon *d, const struct netns_list *namespaces)
 	src.conns = &conns;
 	r = report_build(&src, &rep);
 	d->last_report_conns = conns.n;
+	d->last_report_edges = rep ? rep->n_edges : 0;
 	conn_report_free(&conns);
 	if (r < 0)
 		return log_error_errno(r, "cannot build the report: %m");
+	/* the ring fills while we work: empty it between the steps */
+	collector_process(d->collector);
 	out = open_memstream(&buf, &len);
 	if (!out) {
 		report_free(rep);
@@ -166,6 +188,8 @@ static int make_report(struct daemon *d, const struct netns_list *namespaces)
 		free(buf);
 		return -ENOMEM;
 	}
+	collector_process(d->collector);
+	d->report_build_ms = (clock_mono_ns() - started_ns) / 1e6;
 	free(d->report_json);
 	d->report_json = buf;
 	d->report_len = len;
@@ -273,6 +297,18 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "table_max", cs.table.max_entries);
 	jsonw_kv_u64(&w, "table_evicted", cs.table.evicted_closed + cs.table.evicted_open);
 	jsonw_kv_u64(&w, "report_connections", d->last_report_conns);
+	jsonw_kv_u64(&w, "report_edges", d->last_report_edges);
+	jsonw_key(&w, "report_build_ms");
+	jsonw_double(&w, d->report_build_ms, 1);
+	jsonw_kv_u64(&w, "edges", cs.edges.edges);
+	jsonw_kv_u64(&w, "edges_max", cs.edges.max_edges);
+	jsonw_kv_u64(&w, "edges_evicted", cs.edges.evicted);
+	jsonw_kv_u64(&w, "edges_expired", cs.edges.expired);
+	jsonw_kv_u64(&w, "edge_buckets", cs.edges.buckets);
+	jsonw_kv_u64(&w, "edge_store_bytes", cs.edges.memory_bytes);
+	jsonw_kv_u64(&w, "edge_counter_drains", cs.edge_drains);
+	jsonw_kv_u64(&w, "edge_counter_map_full", cs.tracker.edge_map_full);
+	jsonw_kv_u64(&w, "not_itemised", cs.edges.not_itemised);
 	jsonw_kv_u64(&w, "conntrack_flows", ns.flows);
 	jsonw_kv_u64(&w, "conntrack_resyncs", ns.resyncs);
 	jsonw_kv_u64(&w, "conntrack_rejected", ns.rejected);
@@ -370,9 +406,12 @@ static void daemon_teardown(struct daemon *d)
 
 int daemon_run(const struct daemon_options *o)
 {
-	struct collector_options co = {
-		.no_ebpf = o->no_ebpf, .fall_back = false, .max_entries = o->max_conns, .tracker = o->tracker
-	};
+	struct collector_options co = { .no_ebpf = o->no_ebpf,
+					.fall_back = false,
+					.max_entries = o->max_conns,
+					.tracker = o->tracker,
+					.forget_closed = true,
+					.edges = { .max_edges = o->max_edges, .history_ns = o->history_ns } };
 	struct nat_options no = { .subscribe = true, .rcvbuf_bytes = o->conntrack_rcvbuf };
 	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = true };
 	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = clock_mono_ms() };
@@ -421,6 +460,7 @@ int daemon_run(const struct daemon_options *o)
 		log_error("%s", why.text[0] ? why.text : strerror(-r));
 		goto out;
 	}
+	collector_set_nat_resolver(d.collector, resolve_nat, &d);
 	if (collector_fd(d.collector) >= 0) {
 		r = loop_add(d.loop, collector_fd(d.collector), EPOLLIN, on_tracker, &d);
 		if (r < 0)

@@ -22,6 +22,8 @@ struct daemon_options {
 	uint64_t retention_ms;     /* how long stopped containers keep their names; 300000 */
 	size_t max_conns;          /* connection table bound; 0: its default */
 	uint32_t conntrack_rcvbuf; /* 0: nat's default */
+	uint64_t history_ns;       /* how long edges remember; 0: 1 h */
+	size_t max_edges;          /* edge store bound; 0: its default */
 	struct tracker_options tracker;
 };
 

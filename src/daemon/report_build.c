@@ -156,6 +156,37 @@ static void fill_container(struct report_container *rc, const struct container *
 	snprintf(rc->source, sizeof(rc->source), "%s", container_source_to_string(c->source));
 }
 
+/* The edge store's copy, its monotonic times turned into UNIX time. */
+static int add_edges(struct report *r, const struct edges *store, uint64_t mono_now, uint64_t wall_now)
+{
+	struct edge_record *v = NULL;
+	size_t n = 0;
+	int err = edges_snapshot(store, &v, &n);
+
+	if (err < 0)
+		return err;
+	r->history_s = edges_history_ns(store) / 1e9;
+	for (size_t i = 0; i < n; i++) {
+		struct edge_record *e = &v[i];
+
+		e->first_ns = e->first_ns + wall_now - mono_now;
+		e->last_ns = e->last_ns + wall_now - mono_now;
+		for (size_t j = 0; j < e->n_buckets; j++) {
+			struct edge_bucket *b = &e->buckets[j];
+
+			b->start_ns = b->start_ns + wall_now - mono_now;
+			b->first_ns = b->first_ns ? b->first_ns + wall_now - mono_now : 0;
+			b->last_ns = b->last_ns ? b->last_ns + wall_now - mono_now : 0;
+		}
+		err = report_add_edge(r, e);
+		e->buckets = NULL; /* the report's now */
+		if (err < 0)
+			break;
+	}
+	edges_records_free(v, n);
+	return err;
+}
+
 /* Many connections share a cgroup or a pid: each is looked up once per report. */
 struct answer {
 	uint64_t key; /* 0: empty slot */
@@ -248,6 +279,8 @@ int report_build(const struct report_sources *s, struct report **ret)
 		if (report_add_conn(r, &rc) < 0)
 			goto fail;
 	}
+	if (s->edges && add_edges(r, s->edges, mono_now, (uint64_t)(r->generated_at * NSEC_PER_SEC)) < 0)
+		goto fail;
 	for (size_t i = 0; s->containers && i < containers_count(s->containers); i++) {
 		struct report_container rc;
 

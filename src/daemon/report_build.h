@@ -9,6 +9,7 @@
 #include "common/netns.h"
 #include "conns/conntable.h"
 #include "containers/containers.h"
+#include "edges/edges.h"
 #include "net/nat.h"
 #include "net/netinfo.h"
 #include "report/report.h"
@@ -19,6 +20,7 @@ struct report_sources {
 	const struct containers *containers; /* NULL: no container names */
 	const struct netns_list *namespaces; /* NULL: discovered here */
 	struct netinfo_cache *addresses;     /* NULL: every namespace's addresses read afresh */
+	const struct edges *edges;           /* NULL: no edges (a snapshot) */
 };
 
 /* 0 or -ENOMEM; what cannot be read (a namespace gone) is skipped with a debug message. */

@@ -178,3 +178,27 @@ int report_fetch(const struct report_source_options *o, struct report **ret, boo
 			    strerror(-daemon_r));
 	return 0;
 }
+
+int report_source_parse_since(const char *arg, uint64_t *ret_ns)
+{
+	unsigned long long v;
+
+	if (parse_duration(arg, 30ull * 86400 * 1000000000ull, &v) < 0 || v < 1000000000ull) {
+		log_error("--since wants a duration from 1s (30s, 5m, 1h), not '%s'", arg);
+		return -EINVAL;
+	}
+	*ret_ns = v;
+	return 0;
+}
+
+void report_source_check_since(const struct report *r, bool from_daemon, uint64_t since_ns)
+{
+	if (!from_daemon) {
+		if (since_ns)
+			log_warning("--since: a snapshot shows open connections only; the window needs `ctopo daemon`");
+		return;
+	}
+	if (since_ns && r->history_s > 0 && since_ns / 1e9 > r->history_s)
+		log_warning("--since: the daemon remembers %.0f s (its --history); the window is cut there",
+			    r->history_s);
+}

@@ -5,6 +5,7 @@
 #define CTOPO_REPORT_SOURCE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "report/report.h"
 
@@ -49,6 +50,12 @@ bool report_source_option(struct report_source_options *o, int c, const char *ar
 /* 0 and *ret (report_free it) with *ret_from_daemon saying where it came from; -errno with the
  * message logged. */
 int report_fetch(const struct report_source_options *o, struct report **ret, bool *ret_from_daemon);
+
+/* --since DURATION for ps and graph: 0 and *ret_ns, or -EINVAL with the message logged. */
+int report_source_parse_since(const char *arg, uint64_t *ret_ns);
+/* Say once, on stderr, when the report cannot cover the window asked for: a snapshot has no
+ * closed connections at all, a daemon remembers only its --history. */
+void report_source_check_since(const struct report *r, bool from_daemon, uint64_t since_ns);
 
 /* A one-shot report of the host as it is now. */
 int report_snapshot(const struct report_source_options *o, struct report **ret);

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
+
+#include "common/hash.h"
 
 #define MIN_HASH 1024
 
@@ -28,7 +28,6 @@ struct edges {
 	struct edge_node **hash;
 	size_t nhash; /* a power of two */
 	size_t count;
-	uint64_t seed;
 	struct edge_node *lru_head, *lru_tail;
 	struct edges_stats stats;
 	uint64_t buckets;
@@ -140,33 +139,10 @@ int edge_key_from_event(const struct ctopo_event *ev, struct ctopo_edge_key *ret
 
 /* ---- the store ---------------------------------------------------------------------------- */
 
-static uint64_t now_mono_ns(void)
+static uint64_t key_hash(const struct ctopo_edge_key *key)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return hash_bytes(hash_seed(), key, sizeof(*key));
 }
-
-static uint64_t key_hash(const struct edges *s, const struct ctopo_edge_key *key)
-{
-	const uint8_t *p = (const uint8_t *)key;
-	uint64_t h = s->seed ^ 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i + 8 <= sizeof(*key); i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
-}
-
-_Static_assert(sizeof(struct ctopo_edge_key) % 8 == 0, "the key is hashed in 8-byte words");
 
 int edges_new(const struct edges_options *o, struct edges **ret)
 {
@@ -185,8 +161,6 @@ int edges_new(const struct edges_options *o, struct edges **ret)
 		free(s);
 		return -ENOMEM;
 	}
-	if (getrandom(&s->seed, sizeof(s->seed), GRND_NONBLOCK) != sizeof(s->seed))
-		s->seed = now_mono_ns() * 0x9e3779b97f4a7c15ull;
 	s->stats.max_edges = s->o.max_edges;
 	*ret = s;
 	return 0;
@@ -214,7 +188,7 @@ uint64_t edges_history_ns(const struct edges *s)
 
 static struct edge_node *find(const struct edges *s, const struct ctopo_edge_key *key)
 {
-	struct edge_node *n = s->hash[key_hash(s, key) & (s->nhash - 1)];
+	struct edge_node *n = s->hash[key_hash(key) & (s->nhash - 1)];
 
 	for (; n; n = n->hash_next)
 		if (!memcmp(&n->rec.key, key, sizeof(*key)))
@@ -263,7 +237,7 @@ static void touch(struct edges *s, struct edge_node *n)
 
 static void remove_node(struct edges *s, struct edge_node *n)
 {
-	struct edge_node **pp = &s->hash[key_hash(s, &n->rec.key) & (s->nhash - 1)];
+	struct edge_node **pp = &s->hash[key_hash(&n->rec.key) & (s->nhash - 1)];
 
 	for (; *pp; pp = &(*pp)->hash_next)
 		if (*pp == n) {
@@ -293,7 +267,7 @@ static void maybe_grow(struct edges *s)
 
 		while (n) {
 			struct edge_node *next = n->hash_next;
-			size_t j = key_hash(s, &n->rec.key) & (nh - 1);
+			size_t j = key_hash(&n->rec.key) & (nh - 1);
 
 			n->hash_next = h[j];
 			h[j] = n;
@@ -320,7 +294,7 @@ static struct edge_node *get_node(struct edges *s, const struct ctopo_edge_key *
 	if (!n)
 		return NULL;
 	n->rec.key = *key;
-	b = key_hash(s, key) & (s->nhash - 1);
+	b = key_hash(key) & (s->nhash - 1);
 	n->hash_next = s->hash[b];
 	s->hash[b] = n;
 	lru_append(s, n);

@@ -9,7 +9,7 @@
 #include "render/render.h"
 #include "report/report.h"
 
-#define GRAPH_JSON_VERSION 1
+#define GRAPH_JSON_VERSION 2
 
 enum output_format { OUTPUT_TEXT, OUTPUT_JSON, OUTPUT_DOT };
 

@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The graph as JSON; the schema is docs/report-schema.md (bump GRAPH_JSON_VERSION on change). */
+#include <string.h>
+
 #include "common/jsonw.h"
 #include "render/output.h"
 
 static const char *node_kind_name(unsigned kind)
 {
-	return kind == GRAPH_NODE_PROCESS ? "process" : "pseudo";
+	switch (kind) {
+	case GRAPH_NODE_PROCESS:
+		return "process";
+	case GRAPH_NODE_GROUP:
+		return "group";
+	default:
+		return "pseudo";
+	}
 }
 
 static const char *pseudo_name(unsigned kind)
@@ -44,6 +53,10 @@ void output_graph_json(FILE *out, const struct report *r, const struct graph *g)
 	jsonw_kv_u64(&w, "version", GRAPH_JSON_VERSION);
 	jsonw_key(&w, "generated_at");
 	jsonw_double(&w, r->generated_at, 3);
+	jsonw_kv_string(&w, "view", graph_view_name(g->view));
+	jsonw_kv_u64(&w, "since_s", g->since_ns / 1000000000ull);
+	jsonw_key(&w, "history_s");
+	jsonw_double(&w, r->history_s, 0);
 
 	jsonw_key(&w, "namespaces");
 	jsonw_array_begin(&w);
@@ -66,7 +79,7 @@ void output_graph_json(FILE *out, const struct report *r, const struct graph *g)
 	jsonw_array_begin(&w);
 	for (size_t i = 0; i < g->n_nodes; i++) {
 		const struct graph_node *n = &g->nodes[i];
-		char label[160];
+		char label[REPORT_NAME_LEN + 32];
 
 		graph_node_label(n, label, sizeof(label));
 		jsonw_object_begin(&w);
@@ -79,6 +92,13 @@ void output_graph_json(FILE *out, const struct report *r, const struct graph *g)
 			jsonw_string_n(&w, n->name, sizeof(n->name));
 			jsonw_kv_u64(&w, "netns", n->netns);
 			jsonw_kv_u64(&w, "mntns", n->mntns);
+			jsonw_kv_bool(&w, "listening", n->listening);
+			jsonw_key(&w, "container");
+			write_container_ref(&w, n->container);
+		} else if (n->kind == GRAPH_NODE_GROUP) {
+			jsonw_kv_string(&w, "group", !strncmp(n->id, "host:", 5) ? "host" : graph_view_name(g->view));
+			jsonw_kv_string(&w, "name", n->name);
+			jsonw_kv_u64(&w, "netns", n->netns);
 			jsonw_kv_bool(&w, "listening", n->listening);
 			jsonw_key(&w, "container");
 			write_container_ref(&w, n->container);
@@ -107,6 +127,26 @@ void output_graph_json(FILE *out, const struct report *r, const struct graph *g)
 		jsonw_kv_u64(&w, "count", e->count);
 		jsonw_kv_u64(&w, "closed", e->closed);
 		jsonw_kv_u64(&w, "bytes", e->bytes);
+		jsonw_kv_u64(&w, "open", e->open);
+		jsonw_key(&w, "window");
+		jsonw_object_begin(&w);
+		jsonw_kv_u64(&w, "opened", e->w.opened);
+		jsonw_kv_u64(&w, "closed", e->w.closed);
+		jsonw_kv_u64(&w, "refused", e->w.refused);
+		jsonw_kv_u64(&w, "timed_out", e->w.timed_out);
+		jsonw_kv_u64(&w, "failed", e->w.failed);
+		jsonw_kv_u64(&w, "bytes_sent", e->w.bytes_sent);
+		jsonw_kv_u64(&w, "bytes_received", e->w.bytes_received);
+		jsonw_key(&w, "duration_sum_ms");
+		jsonw_double(&w, e->w.duration_sum_ns / 1e6, 3);
+		jsonw_key(&w, "duration_max_ms");
+		jsonw_double(&w, e->w.duration_max_ns / 1e6, 3);
+		jsonw_kv_u64(&w, "not_itemised", e->w.not_itemised);
+		jsonw_key(&w, "first_seen");
+		jsonw_double(&w, e->first_seen, 3);
+		jsonw_key(&w, "last_seen");
+		jsonw_double(&w, e->last_seen, 3);
+		jsonw_object_end(&w);
 		jsonw_object_end(&w);
 	}
 	jsonw_array_end(&w);

@@ -20,7 +20,9 @@ struct ps_view {
 	const struct report_container **order; /* containers sorted by name */
 	bool *shown;                           /* per entry of order */
 	bool host_shown;
-	size_t *sorted; /* conn indices, by owner then process then tuple */
+	size_t *sorted;       /* conn indices, by owner then process then tuple */
+	struct graph *closed; /* the window's closed connections, one edge per
+						* (process, server, port), from the edge store */
 };
 
 static int by_name(const void *pa, const void *pb)
@@ -39,6 +41,7 @@ static void view_free(struct ps_view *v)
 	free(v->order);
 	free(v->shown);
 	free(v->sorted);
+	graph_free(v->closed);
 }
 
 static int compare_endpoints(const struct report_endpoint *a, const struct report_endpoint *b)
@@ -68,6 +71,20 @@ static int by_process_then_tuple(const void *pa, const void *pb)
 	return c ? c : compare_endpoints(&a->remote, &b->remote);
 }
 
+/* The container of an aggregated edge's client (out) or server end; HOST_SIDE for a host process,
+ * NULL when that end is not a local process. */
+static const struct report_container host_side_marker;
+#define HOST_SIDE (&host_side_marker)
+
+static const struct report_container *closed_side(const struct graph *g, const struct graph_edge *e, bool out)
+{
+	const struct graph_node *n = &g->nodes[out ? e->from : e->to];
+
+	if (n->kind != GRAPH_NODE_PROCESS)
+		return NULL;
+	return n->container ? n->container : HOST_SIDE;
+}
+
 static int view_build(const struct report *r, const struct ps_options *o, struct ps_view *v)
 {
 	const struct report_container *only = NULL;
@@ -85,6 +102,15 @@ static int view_build(const struct report *r, const struct ps_options *o, struct
 	err = render_match_connections(r, &v->match);
 	if (err < 0)
 		return err;
+	{
+		struct render_filter f = { .view = GRAPH_VIEW_PROCESS, .since_ns = o->since_ns, .edges_only = true };
+
+		err = render_graph(r, &f, &v->closed);
+		if (err < 0) {
+			view_free(v);
+			return err;
+		}
+	}
 	v->owner = calloc(n ? n : 1, sizeof(*v->owner));
 	v->order = calloc(m ? m : 1, sizeof(*v->order));
 	v->shown = calloc(m ? m : 1, sizeof(*v->shown));
@@ -103,6 +129,10 @@ static int view_build(const struct report *r, const struct ps_options *o, struct
 		if (c->direction != REPORT_DIR_LISTEN && !v->owner[i] && !only)
 			v->host_shown = true;
 	}
+	for (size_t i = 0; i < v->closed->n_edges && !only; i++)
+		if (closed_side(v->closed, &v->closed->edges[i], true) == HOST_SIDE ||
+		    closed_side(v->closed, &v->closed->edges[i], false) == HOST_SIDE)
+			v->host_shown = true;
 	for (size_t i = 0; i < n; i++)
 		v->sorted[i] = i;
 	sort_view = v;
@@ -116,6 +146,10 @@ static int view_build(const struct report *r, const struct ps_options *o, struct
 		for (size_t j = 0; j < n && !v->shown[i]; j++)
 			if (v->owner[j] == c && r->conns[j].direction != REPORT_DIR_LISTEN)
 				v->shown[i] = true; /* a stopped container's last connections still show */
+		for (size_t j = 0; j < v->closed->n_edges && !v->shown[i]; j++)
+			if (closed_side(v->closed, &v->closed->edges[j], true) == c ||
+			    closed_side(v->closed, &v->closed->edges[j], false) == c)
+				v->shown[i] = true;
 	}
 	return 0;
 }
@@ -244,6 +278,114 @@ static void make_row(const struct ps_view *v, size_t i, struct row *row)
 	format_bytes(c, row->col[COL_BYTES], sizeof(row->col[0]));
 }
 
+/* The other end of an aggregated edge, as the PEER column says it. */
+static void format_closed_peer(const struct graph_node *n, char *buf, size_t len)
+{
+	char label[REPORT_NAME_LEN + 32];
+
+	graph_node_label(n, label, sizeof(label));
+	if (n->kind == GRAPH_NODE_PROCESS)
+		snprintf(buf, len, "%s: %s", n->container ? ESCAPED(n->container->name) : "host", ESCAPED(label));
+	else
+		snprintf(buf, len, "%s",
+			 n->kind == GRAPH_NODE_INTERNET_IN || n->kind == GRAPH_NODE_INTERNET_OUT ? "The Internet"
+												 : label);
+}
+
+/* "closed x50, 3 refused", "refused x3" */
+static void format_closed_state(const struct graph_edge *e, char *buf, size_t len)
+{
+	const struct edge_counters *w = &e->w;
+	int used = 0;
+
+	if (w->closed)
+		used = snprintf(buf, len, "closed x%llu", (unsigned long long)w->closed);
+	else if (w->opened)
+		used = snprintf(buf, len, "opened x%llu", (unsigned long long)w->opened);
+	buf[used] = '\0';
+	if (w->refused)
+		used += snprintf(buf + used, len - used, "%srefused x%llu", used ? ", " : "",
+				 (unsigned long long)w->refused);
+	if (w->timed_out && (size_t)used < len)
+		used += snprintf(buf + used, len - used, "%stimed out x%llu", used ? ", " : "",
+				 (unsigned long long)w->timed_out);
+	if (w->failed && (size_t)used < len)
+		used += snprintf(buf + used, len - used, "%sfailed x%llu", used ? ", " : "",
+				 (unsigned long long)w->failed);
+	if (w->not_itemised && (size_t)used < len)
+		snprintf(buf + used, len - used, " (%llu not itemised)", (unsigned long long)w->not_itemised);
+}
+
+/* One aggregated row: the edge from its client's side (out) or its server's (in). */
+static void make_closed_row(const struct ps_view *v, const struct graph_edge *e, bool out_side, struct row *row)
+{
+	const struct graph *g = v->closed;
+	const struct graph_node *self = &g->nodes[out_side ? e->from : e->to];
+	const struct graph_node *other = &g->nodes[out_side ? e->to : e->from];
+	const size_t len = sizeof(row->col[0]);
+	char label[REPORT_NAME_LEN + 32];
+
+	graph_node_label(self, label, sizeof(label));
+	escape_strn(row->col[COL_PROCESS], len, label, sizeof(label));
+	snprintf(row->col[COL_DIR], len, "%s", out_side ? "out" : "in");
+	if (out_side) {
+		snprintf(row->col[COL_LOCAL], len, "-");
+		if (e->dialled.family)
+			endpoint_format(e->dialled.family, e->dialled.addr, e->dialled.port, row->col[COL_REMOTE], len);
+		else
+			snprintf(row->col[COL_REMOTE], len, ":%u", e->dialled_port);
+	} else {
+		snprintf(row->col[COL_LOCAL], len, ":%u", e->port);
+		snprintf(row->col[COL_REMOTE], len, "-");
+	}
+	format_closed_peer(other, row->col[COL_PEER], len);
+	format_closed_state(e, row->col[COL_STATE], len);
+	format_age(v->r->generated_at - e->last_seen, row->col[COL_AGE], len);
+	snprintf(row->col[COL_BYTES], len, "%llu/%llu",
+		 (unsigned long long)(out_side ? e->w.bytes_sent : e->w.bytes_received),
+		 (unsigned long long)(out_side ? e->w.bytes_received : e->w.bytes_sent));
+}
+
+/* Calls fn for each aggregated row of owner c (NULL: host), out sides first. */
+static void
+for_each_closed_row(const struct ps_view *v, const struct report_container *c,
+		    void (*fn)(const struct ps_view *v, const struct graph_edge *e, bool out_side, void *ud), void *ud)
+{
+	const struct report_container *want = c ? c : HOST_SIDE;
+
+	for (int out_side = 1; out_side >= 0; out_side--)
+		for (size_t i = 0; i < v->closed->n_edges; i++)
+			if (closed_side(v->closed, &v->closed->edges[i], out_side) == want)
+				fn(v, &v->closed->edges[i], out_side, ud);
+}
+
+struct print_ctx {
+	FILE *out;
+	const size_t *width;
+	size_t *grow; /* widths to grow instead of printing */
+	bool any;
+};
+
+static void print_closed_row(const struct ps_view *v, const struct graph_edge *e, bool out_side, void *ud)
+{
+	struct print_ctx *p = ud;
+	const char *cells[N_COLS];
+	struct row row;
+
+	make_closed_row(v, e, out_side, &row);
+	for (int k = 0; k < N_COLS; k++) {
+		cells[k] = row.col[k];
+		if (p->grow && text_columns(cells[k]) > p->grow[k])
+			p->grow[k] = text_columns(cells[k]);
+	}
+	if (p->grow)
+		return;
+	if (!p->any)
+		print_cells(p->out, col_names, p->width);
+	p->any = true;
+	print_cells(p->out, cells, p->width);
+}
+
 /* Connections of one group in a stable order: by process, then local, then remote. */
 static bool in_group(const struct ps_view *v, size_t i, const struct report_container *c)
 {
@@ -252,6 +394,7 @@ static bool in_group(const struct ps_view *v, size_t i, const struct report_cont
 
 static void print_rows(FILE *out, const struct ps_view *v, const struct report_container *c, const size_t *width)
 {
+	struct print_ctx closed = { .out = out, .width = width };
 	struct row row;
 	bool any = false;
 
@@ -270,7 +413,9 @@ static void print_rows(FILE *out, const struct ps_view *v, const struct report_c
 			cells[col] = row.col[col];
 		print_cells(out, cells, width);
 	}
-	if (!any)
+	closed.any = any;
+	for_each_closed_row(v, c, print_closed_row, &closed);
+	if (!closed.any)
 		fputs("  (no TCP connections)\n", out);
 }
 
@@ -293,6 +438,13 @@ int output_ps_table(FILE *out, const struct report *r, const struct ps_options *
 		for (int k = 0; k < N_COLS; k++)
 			if (text_columns(row.col[k]) > width[k])
 				width[k] = text_columns(row.col[k]);
+	}
+	{
+		struct print_ctx grow = { .grow = width };
+
+		for (size_t i = 0; i < r->n_containers; i++)
+			for_each_closed_row(&v, v.order[i], print_closed_row, &grow);
+		for_each_closed_row(&v, NULL, print_closed_row, &grow);
 	}
 	for (size_t i = 0; i < r->n_containers; i++) {
 		const struct report_container *c = v.order[i];
@@ -412,6 +564,82 @@ static void json_connections(struct jsonw *w, const struct ps_view *v, const str
 	jsonw_array_end(w);
 }
 
+static void json_node_process(struct jsonw *w, const struct graph_node *n)
+{
+	jsonw_object_begin(w);
+	jsonw_kv_u64(w, "pid", n->pid);
+	jsonw_kv_string(w, "name", n->name);
+	jsonw_kv_u64(w, "mntns", n->mntns);
+	jsonw_object_end(w);
+}
+
+static void json_closed_row(const struct ps_view *v, const struct graph_edge *e, bool out_side, void *ud)
+{
+	struct jsonw *w = ud;
+	const struct graph_node *self = &v->closed->nodes[out_side ? e->from : e->to];
+	const struct graph_node *other = &v->closed->nodes[out_side ? e->to : e->from];
+	char s[ENDPOINT_STRLEN];
+
+	jsonw_object_begin(w);
+	jsonw_key(w, "process");
+	json_node_process(w, self);
+	jsonw_kv_u64(w, "netns", self->netns);
+	jsonw_kv_string(w, "direction", out_side ? "outbound" : "inbound");
+	jsonw_kv_u64(w, "port", e->port);
+	if (out_side && e->dialled.family) {
+		endpoint_format(e->dialled.family, e->dialled.addr, e->dialled.port, s, sizeof(s));
+		jsonw_kv_string(w, "remote", s);
+	}
+	jsonw_key(w, "nat");
+	if (e->nat && e->server.family) {
+		jsonw_object_begin(w);
+		json_endpoint(w, "translated_remote", &e->server);
+		jsonw_object_end(w);
+	} else {
+		jsonw_null(w);
+	}
+	jsonw_key(w, "peer");
+	jsonw_object_begin(w);
+	jsonw_kv_string(w, "kind",
+			other->kind == GRAPH_NODE_PROCESS         ? "process"
+			: other->kind == GRAPH_NODE_UNKNOWN_LOCAL ? "unknown-local"
+								  : "internet");
+	jsonw_key(w, "container");
+	json_container_ref(w, other->kind == GRAPH_NODE_PROCESS ? other->container : NULL);
+	jsonw_key(w, "process");
+	if (other->kind == GRAPH_NODE_PROCESS)
+		json_node_process(w, other);
+	else
+		jsonw_null(w);
+	jsonw_object_end(w);
+	jsonw_kv_string(w, "state", e->w.opened || e->w.closed ? "closed" : "failed");
+	jsonw_kv_u64(w, "count", e->count);
+	jsonw_kv_u64(w, "opened", e->w.opened);
+	jsonw_kv_u64(w, "closed", e->w.closed);
+	jsonw_kv_u64(w, "refused", e->w.refused);
+	jsonw_kv_u64(w, "timed_out", e->w.timed_out);
+	jsonw_kv_u64(w, "failed", e->w.failed);
+	jsonw_kv_u64(w, "bytes_sent", out_side ? e->w.bytes_sent : e->w.bytes_received);
+	jsonw_kv_u64(w, "bytes_received", out_side ? e->w.bytes_received : e->w.bytes_sent);
+	jsonw_key(w, "duration_max_ms");
+	jsonw_double(w, e->w.duration_max_ns / 1e6, 3);
+	jsonw_kv_u64(w, "not_itemised", e->w.not_itemised);
+	jsonw_key(w, "age_s");
+	jsonw_double(w, v->r->generated_at - e->first_seen, 3);
+	jsonw_key(w, "last_seen_age_s");
+	jsonw_double(w, v->r->generated_at - e->last_seen, 3);
+	jsonw_object_end(w);
+}
+
+/* The window's closed and failed connections of owner (NULL: host), aggregated. */
+static void json_closed(struct jsonw *w, const struct ps_view *v, const struct report_container *owner)
+{
+	jsonw_key(w, "closed");
+	jsonw_array_begin(w);
+	for_each_closed_row(v, owner, json_closed_row, w);
+	jsonw_array_end(w);
+}
+
 int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o)
 {
 	struct ps_view v;
@@ -425,6 +653,7 @@ int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o
 	jsonw_kv_u64(&w, "version", PS_JSON_VERSION);
 	jsonw_key(&w, "generated_at");
 	jsonw_double(&w, r->generated_at, 3);
+	jsonw_kv_u64(&w, "since_s", v.closed->since_ns / 1000000000ull);
 	jsonw_key(&w, "containers");
 	jsonw_array_begin(&w);
 	for (size_t i = 0; i < r->n_containers; i++) {
@@ -453,12 +682,14 @@ int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o
 				jsonw_string(&w, v.order[j]->name);
 		jsonw_array_end(&w);
 		json_connections(&w, &v, c);
+		json_closed(&w, &v, c);
 		jsonw_object_end(&w);
 	}
 	jsonw_array_end(&w);
 	jsonw_key(&w, "host");
 	jsonw_object_begin(&w);
 	json_connections(&w, &v, NULL);
+	json_closed(&w, &v, NULL);
 	jsonw_object_end(&w);
 	jsonw_object_end(&w);
 	fputc('\n', out);

@@ -8,12 +8,13 @@
 
 #include "report/report.h"
 
-#define PS_JSON_VERSION 1
+#define PS_JSON_VERSION 2
 
 struct ps_options {
 	bool all;              /* containers without connections, and stopped ones, too */
 	bool no_trunc;         /* full container ids */
 	const char *container; /* only this container (name or id prefix) */
+	uint64_t since_ns;     /* closed connections of this window, aggregated; 0: the default 15 s */
 };
 
 /* output_ps_table: the number of groups (containers, host) printed, -ENOENT when

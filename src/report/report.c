@@ -23,6 +23,7 @@ void report_free(struct report *r)
 	free(r->conns);
 	free(r->containers);
 	free(r->extra_prefixes);
+	edges_records_free(r->edges, r->n_edges);
 	free(r);
 }
 
@@ -58,6 +59,18 @@ int report_add_container(struct report *r, const struct report_container *c)
 	if (!slot)
 		return -ENOMEM;
 	*slot = *c;
+	return 0;
+}
+
+int report_add_edge(struct report *r, const struct edge_record *e)
+{
+	struct edge_record *slot = append((void **)&r->edges, &r->n_edges, sizeof(*e));
+
+	if (!slot) {
+		free(e->buckets);
+		return -ENOMEM;
+	}
+	*slot = *e;
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "edges/edges.h"
+
 #define REPORT_ID_LEN 65 /* 64 hex digits of a Docker/OCI id + NUL */
 #define REPORT_NAME_LEN 128
 #define REPORT_COMM_LEN 16
@@ -103,6 +105,11 @@ struct report {
 	size_t n_netns;
 	struct report_prefix *extra_prefixes; /* local networks known otherwise (Docker subnets) */
 	size_t n_extra_prefixes;
+	/* who talked to whom over the history: edges with their time buckets, times in UNIX ns
+	 * (a snapshot has none: it saw no connection close) */
+	struct edge_record *edges;
+	size_t n_edges;
+	double history_s; /* how far back the buckets reach; 0: no edge store */
 };
 
 struct report *report_new(void);
@@ -111,6 +118,8 @@ void report_free(struct report *r);
 /* Appenders copy their argument; they return 0 or -ENOMEM. */
 int report_add_conn(struct report *r, const struct report_conn *c);
 int report_add_container(struct report *r, const struct report_container *c);
+/* Takes e's buckets (e->buckets is the report's afterwards, also on failure). */
+int report_add_edge(struct report *r, const struct edge_record *e);
 /* Returns the namespace record for inode, adding it when new (NULL on ENOMEM). */
 struct report_netns *report_netns_get(struct report *r, uint32_t inode);
 int report_netns_add_prefix(struct report_netns *ns, const struct report_prefix *p);

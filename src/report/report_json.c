@@ -30,6 +30,69 @@ static void write_prefix(struct jsonw *w, const struct report_prefix *p)
 	jsonw_string(w, s);
 }
 
+static void write_ns_as_s(struct jsonw *w, const char *key, uint64_t ns)
+{
+	jsonw_key(w, key);
+	jsonw_double(w, ns / 1e9, 6);
+}
+
+/* An edge: its key, and its buckets as arrays in the order of EDGE_BUCKET_FIELDS. */
+static const char *const edge_bucket_fields[] = {
+	"start",      "width_s",        "opened",          "closed",          "refused",      "timed_out", "failed",
+	"bytes_sent", "bytes_received", "duration_sum_ns", "duration_max_ns", "not_itemised", "first",     "last"
+};
+#define EDGE_BUCKET_FIELDS (sizeof(edge_bucket_fields) / sizeof(edge_bucket_fields[0]))
+
+static void write_edge(struct jsonw *w, const struct edge_record *e)
+{
+	const struct ctopo_edge_key *k = &e->key;
+
+	jsonw_object_begin(w);
+	jsonw_kv_string(w, "role", k->role == CTOPO_EDGE_CLIENT ? "client" : "server");
+	jsonw_kv_u64(w, "netns", k->netns);
+	jsonw_kv_u64(w, "mntns", k->mntns);
+	jsonw_kv_u64(w, "cgroup", k->cgroup_id);
+	jsonw_key(w, "comm");
+	jsonw_string_n(w, k->comm, sizeof(k->comm));
+	jsonw_kv_u64(w, "pid", e->last_pid);
+	if (k->role == CTOPO_EDGE_CLIENT) {
+		struct report_endpoint server = { .family = k->family, .port = k->port };
+
+		memcpy(server.addr, k->addr, 16);
+		write_endpoint(w, "server", &server);
+		if (e->nat.nat) {
+			struct report_endpoint real = { .family = e->nat.family, .port = e->nat.port };
+
+			memcpy(real.addr, e->nat.addr, 16);
+			write_endpoint(w, "nat_server", &real);
+		}
+	} else {
+		jsonw_kv_u64(w, "port", k->port);
+	}
+	write_ns_as_s(w, "first_seen", e->first_ns);
+	write_ns_as_s(w, "last_seen", e->last_ns);
+	jsonw_key(w, "buckets");
+	jsonw_array_begin(w);
+	for (size_t i = 0; i < e->n_buckets; i++) {
+		const struct edge_bucket *b = &e->buckets[i];
+		const uint64_t counts[] = { b->c.opened,         b->c.closed,          b->c.refused,
+					    b->c.timed_out,      b->c.failed,          b->c.bytes_sent,
+					    b->c.bytes_received, b->c.duration_sum_ns, b->c.duration_max_ns,
+					    b->c.not_itemised };
+
+		jsonw_array_begin(w);
+		jsonw_double(w, b->start_ns / 1e9, 3);
+		jsonw_u64(w, b->width_ns / 1000000000ull);
+		for (size_t j = 0; j < sizeof(counts) / sizeof(counts[0]); j++)
+			jsonw_u64(w, counts[j]);
+		jsonw_double(w, b->first_ns / 1e9, 6);
+		jsonw_double(w, b->last_ns / 1e9, 6);
+		jsonw_array_end(w);
+	}
+	jsonw_array_end(w);
+	jsonw_object_end(w);
+}
+
 void report_write_json(FILE *out, const struct report *r)
 {
 	struct jsonw w;
@@ -135,6 +198,20 @@ void report_write_json(FILE *out, const struct report *r)
 	jsonw_array_begin(&w);
 	for (size_t i = 0; i < r->n_extra_prefixes; i++)
 		write_prefix(&w, &r->extra_prefixes[i]);
+	jsonw_array_end(&w);
+
+	jsonw_key(&w, "window");
+	jsonw_object_begin(&w);
+	jsonw_key(&w, "history_s");
+	jsonw_double(&w, r->history_s, 0);
+	jsonw_kv_u64(&w, "fine_bucket_s", EDGES_FINE_NS / 1000000000ull);
+	jsonw_kv_u64(&w, "fine_span_s", EDGES_FINE_SPAN_NS / 1000000000ull);
+	jsonw_kv_u64(&w, "coarse_bucket_s", EDGES_COARSE_NS / 1000000000ull);
+	jsonw_object_end(&w);
+	jsonw_key(&w, "edges");
+	jsonw_array_begin(&w);
+	for (size_t i = 0; i < r->n_edges; i++)
+		write_edge(&w, &r->edges[i]);
 	jsonw_array_end(&w);
 	jsonw_object_end(&w);
 	fputc('\n', out);
@@ -333,6 +410,128 @@ static int parse_container(struct parse_ctx *p, yajl_val o, struct report_contai
 	return r;
 }
 
+static int number_at(struct parse_ctx *p, yajl_val a, size_t i, double *ret)
+{
+	yajl_val v = YAJL_GET_ARRAY(a)->values[i];
+
+	if (!YAJL_IS_NUMBER(v))
+		return bad(p, "bucket field '%s' is not a number", edge_bucket_fields[i]);
+	*ret = YAJL_IS_INTEGER(v) ? (double)YAJL_GET_INTEGER(v) : YAJL_GET_DOUBLE(v);
+	if (*ret < 0 || (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) < 0))
+		return bad(p, "bucket field '%s' is negative", edge_bucket_fields[i]);
+	return 0;
+}
+
+static int parse_bucket(struct parse_ctx *p, yajl_val a, struct edge_bucket *b)
+{
+	uint64_t *counts[] = { &b->c.opened,          &b->c.closed,      &b->c.refused,        &b->c.timed_out,
+			       &b->c.failed,          &b->c.bytes_sent,  &b->c.bytes_received, &b->c.duration_sum_ns,
+			       &b->c.duration_max_ns, &b->c.not_itemised };
+	double v[EDGE_BUCKET_FIELDS];
+	int r = 0;
+
+	if (!YAJL_IS_ARRAY(a) || YAJL_GET_ARRAY(a)->len < EDGE_BUCKET_FIELDS)
+		return bad(p, "a bucket is not an array of %zu numbers", EDGE_BUCKET_FIELDS);
+	for (size_t i = 0; !r && i < EDGE_BUCKET_FIELDS; i++)
+		r = number_at(p, a, i, &v[i]);
+	if (r)
+		return r;
+	for (size_t i = 2; i < 12; i++) /* the counts */
+		if (!YAJL_IS_INTEGER(YAJL_GET_ARRAY(a)->values[i]))
+			return bad(p, "bucket field '%s' is not an integer", edge_bucket_fields[i]);
+	if (v[1] != EDGES_FINE_NS / 1e9 && v[1] != EDGES_COARSE_NS / 1e9)
+		return bad(p, "a bucket is %g s wide, not %llu or %llu", v[1], EDGES_FINE_NS / 1000000000ull,
+			   EDGES_COARSE_NS / 1000000000ull);
+	b->start_ns = (uint64_t)(v[0] * 1e9);
+	b->width_ns = (uint64_t)v[1] * 1000000000ull;
+	for (size_t i = 0; i < 10; i++)
+		*counts[i] = (uint64_t)YAJL_GET_INTEGER(YAJL_GET_ARRAY(a)->values[i + 2]);
+	b->first_ns = (uint64_t)(v[12] * 1e9);
+	b->last_ns = (uint64_t)(v[13] * 1e9);
+	return 0;
+}
+
+/* an edge as it is read, before its role decides the rest */
+struct edge_fields {
+	struct edge_record e;
+	char role[16];
+	uint64_t cgroup;
+	double first, last;
+};
+
+static const struct json_field edge_fields[] = {
+	TEXT("role", struct edge_fields, role),
+	FIELD("netns", json_read_u32, struct edge_fields, e.key.netns),
+	FIELD("mntns", json_read_u32, struct edge_fields, e.key.mntns),
+	FIELD("cgroup", json_read_u64, struct edge_fields, cgroup),
+	TEXT("comm", struct edge_fields, e.key.comm),
+	FIELD("pid", json_read_u32, struct edge_fields, e.last_pid),
+	FIELD("first_seen", json_read_double, struct edge_fields, first),
+	FIELD("last_seen", json_read_double, struct edge_fields, last),
+	{},
+};
+
+static int parse_edge(struct parse_ctx *p, yajl_val o, struct edge_record *ret)
+{
+	struct edge_fields ef = { 0 };
+	struct edge_record *e = &ef.e;
+	yajl_val buckets;
+	int r;
+
+	if (!YAJL_IS_OBJECT(o))
+		return bad(p, "an edge is not an object");
+	r = json_dispatch(o, edge_fields, &ef, p->err);
+	if (r)
+		return r;
+	if (!strcmp(ef.role, "client")) {
+		const struct json_field server = { .path = JSON_PATH("server") },
+					nat = { .path = JSON_PATH("nat_server") };
+		struct report_endpoint ep = { 0 };
+
+		e->key.role = CTOPO_EDGE_CLIENT;
+		r = read_endpoint(json_get(o, server.path), &server, &ep, p->err);
+		if (r)
+			return r;
+		e->key.family = ep.family;
+		e->key.port = ep.port;
+		memcpy(e->key.addr, ep.addr, 16);
+		if (json_get(o, nat.path)) {
+			r = read_endpoint(json_get(o, nat.path), &nat, &ep, p->err);
+			if (r)
+				return r;
+			e->nat = (struct edge_nat){ .nat = true, .family = ep.family, .port = ep.port };
+			memcpy(e->nat.addr, ep.addr, 16);
+		}
+	} else if (!strcmp(ef.role, "server")) {
+		const struct json_field port = { .path = JSON_PATH("port"), .min = 0, .max = UINT16_MAX };
+		int v = 0;
+
+		e->key.role = CTOPO_EDGE_SERVER;
+		r = json_read_int(json_get(o, port.path), &port, &v, p->err);
+		if (r)
+			return r;
+		e->key.port = (uint16_t)v;
+	} else {
+		return bad(p, "an edge's role is neither client nor server");
+	}
+	e->key.cgroup_id = ef.cgroup;
+	edge_key_normalize(&e->key);
+	e->first_ns = (uint64_t)(ef.first * 1e9);
+	e->last_ns = (uint64_t)(ef.last * 1e9);
+	buckets = get_array(p, o, "buckets", &r);
+	if (!r && buckets) {
+		e->buckets = calloc(YAJL_GET_ARRAY(buckets)->len + 1, sizeof(*e->buckets));
+		if (!e->buckets)
+			return -ENOMEM;
+		for (size_t i = 0; !r && i < YAJL_GET_ARRAY(buckets)->len; i++) {
+			r = parse_bucket(p, YAJL_GET_ARRAY(buckets)->values[i], &e->buckets[i]);
+			e->n_buckets = i + 1;
+		}
+	}
+	*ret = *e; /* the buckets are the caller's, also on failure */
+	return r;
+}
+
 static const struct json_field header_fields[] = {
 	FIELD("generated_at", json_read_double, struct report, generated_at),
 	FIELD("host_netns", json_read_u32, struct report, host_netns),
@@ -342,7 +541,7 @@ static const struct json_field header_fields[] = {
 
 static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 {
-	yajl_val conns, containers, namespaces, extra;
+	yajl_val conns, containers, namespaces, extra, window, edges;
 	uint32_t version = 0;
 	int r;
 
@@ -353,7 +552,10 @@ static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 	if (r)
 		return r;
 	if (version != REPORT_JSON_VERSION)
-		return bad(p, "report version %u, this ctopo reads version %d", version, REPORT_JSON_VERSION);
+		return bad(p,
+			   "the daemon speaks report version %u and this ctopo version %d: run the daemon "
+			   "and the client of the same ctopo (restart `ctopo daemon` after an upgrade)",
+			   version, REPORT_JSON_VERSION);
 	r = json_dispatch(root, header_fields, rep, p->err);
 	if (r)
 		return r;
@@ -414,6 +616,26 @@ static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 		r = parse_prefix(p, YAJL_GET_ARRAY(extra)->values[i], &pf);
 		if (!r)
 			r = report_add_extra_prefix(rep, &pf);
+	}
+	if (r)
+		return r;
+	window = json_get(root, JSON_PATH("window"));
+	if (window && !YAJL_IS_OBJECT(window))
+		return json_wrong_type(&(struct json_field){ .path = JSON_PATH("window") }, "an object", window,
+				       p->err);
+	if (window)
+		r = json_read_double(json_get(window, JSON_PATH("history_s")),
+				     &(struct json_field){ .path = JSON_PATH("window", "history_s") }, &rep->history_s,
+				     p->err);
+	edges = r ? NULL : get_array(p, root, "edges", &r);
+	for (size_t i = 0; !r && edges && i < YAJL_GET_ARRAY(edges)->len; i++) {
+		struct edge_record e = { 0 };
+
+		r = parse_edge(p, YAJL_GET_ARRAY(edges)->values[i], &e);
+		if (r)
+			free(e.buckets);
+		else
+			r = report_add_edge(rep, &e);
 	}
 	return r;
 }

@@ -9,7 +9,7 @@
 
 #include "report/report.h"
 
-#define REPORT_JSON_VERSION 1
+#define REPORT_JSON_VERSION 2
 
 void report_write_json(FILE *out, const struct report *r);
 

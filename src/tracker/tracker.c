@@ -16,6 +16,7 @@
 
 #include "common/errmsg.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "tracker.skel.h"
 #include "tracker/event.h"
 
@@ -290,6 +291,48 @@ int tracker_read_stats(struct tracker *t, struct tracker_stats *ret)
 	r = sum_stat(t, CTOPO_STAT_SOCK_UNTRACKED, &s.untracked);
 	if (r < 0)
 		return r;
+	if (t->skel->bss) /* not mapped before Linux 5.5 */
+		s.edge_map_full = __atomic_load_n(&t->skel->bss->edge_map_full, __ATOMIC_RELAXED);
 	*ret = s;
 	return 0;
+}
+
+int tracker_drain_edge_counts(struct tracker *t, tracker_edge_fn fn, void *userdata)
+{
+	_cleanup_free_ struct ctopo_edge_key *keys = NULL;
+	struct ctopo_edge_key key, *prev = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t gen;
+	int fd;
+
+	if (!t->skel->bss) /* global data is mapped from Linux 5.5: no way to flip before */
+		return -EOPNOTSUPP;
+	gen = __atomic_load_n(&t->skel->bss->edge_gen, __ATOMIC_RELAXED);
+	/* the map counted into until the previous call: no program writes it any more */
+	fd = bpf_map__fd(gen & 1 ? t->skel->maps.edge_counts_0 : t->skel->maps.edge_counts_1);
+	/* keys first, then read and delete: deleting while walking restarts the walk */
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 256;
+			struct ctopo_edge_key *grown = realloc(keys, c * sizeof(*grown));
+
+			if (!grown)
+				return -ENOMEM;
+			keys = grown;
+			cap = c;
+		}
+		keys[n] = key;
+		prev = &keys[n++];
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ctopo_edge_counts counts;
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &counts) < 0)
+			continue;
+		if (bpf_map_delete_elem(fd, &keys[i]) < 0)
+			log_debug("tracker: cannot empty an edge counter: %m");
+		fn(&keys[i], &counts, userdata);
+	}
+	__atomic_store_n(&t->skel->bss->edge_gen, gen ^ 1, __ATOMIC_RELAXED);
+	return (int)n;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/errmsg.h"
+#include "ctopo_edge.h"
 #include "ctopo_event.h"
 
 struct tracker;
@@ -25,6 +26,7 @@ struct tracker_stats {
 	uint64_t lost_by_type[CTOPO_EV_CLOSE + 1]; /* the same, per enum ctopo_event_type */
 	uint64_t untracked;                        /* connect/accept-side events whose process was not known */
 	uint64_t malformed;                        /* samples that failed to decode (should stay 0) */
+	uint64_t edge_map_full;                    /* counts the kernel could not keep: its edge counter map was full */
 };
 
 /* Return non-zero to stop the current poll early (the value is returned by tracker_poll). */
@@ -44,5 +46,13 @@ int tracker_fd(const struct tracker *t);
 int tracker_poll(struct tracker *t, int timeout_ms);
 
 int tracker_read_stats(struct tracker *t, struct tracker_stats *ret);
+
+/* The kernel's per-edge counters (include/ctopo_edge.h). Call once per interval: hands every key
+ * of the map that stopped being counted into at the previous call to fn, empties that map, and
+ * flips, so that each connection is handed over exactly once, an interval or two after it
+ * happened. Returns the number of keys, or -errno. */
+typedef void (*tracker_edge_fn)(const struct ctopo_edge_key *key, const struct ctopo_edge_counts *counts,
+				void *userdata);
+int tracker_drain_edge_counts(struct tracker *t, tracker_edge_fn fn, void *userdata);
 
 #endif

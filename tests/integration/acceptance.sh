@@ -91,8 +91,8 @@ def client: test("^ctopo-ex-client-[0-9]+$");
 def named($n): (.name // "") == $n;
 ([.[].containers[]] | group_by(.name) | map({key: .[0].name, value: .[-1]}) | from_entries) as $cs
 | [.[] | .generated_at as $g
-   | (.containers[] | . as $c | .connections[] | . + {owner: $c.name, g: $g}),
-     (.host.connections[] | . + {owner: "host", g: $g})] as $conns
+   | (.containers[] | . as $c | .connections[], .closed[] | . + {owner: $c.name, g: $g}),
+     (.host.connections[], .host.closed[] | . + {owner: "host", g: $g})] as $conns
 | def edge($owner; $proc; $dir; $peer; $peer_procs):
 	any($conns[]; .owner == $owner and .process.name == $proc and .direction == $dir
 		and (.peer.container.name // "host") == $peer and (.peer.process.name | IN($peer_procs[])));
@@ -278,7 +278,7 @@ echo "acceptance: dockerd restarted: the daemon stayed up and named the restarte
 frontend_mntns=$(stat -L -c %i "/proc/$(docker inspect -f '{{.State.Pid}}' ctopo-ex-frontend)/ns/mnt")
 attributed_again() {
 	"$CTOPO_BIN" ps --json --socket "$sock" 2>/dev/null | jq -e --argjson m "$frontend_mntns" '
-		any(.containers[] | select(.name == "ctopo-ex-frontend") | .connections[];
+		any(.containers[] | select(.name == "ctopo-ex-frontend") | .connections[], .closed[];
 		    .process.mntns == $m and .peer.container.name == "ctopo-ex-api" and .peer.process.name == "httpd")' >/dev/null
 }
 wait_for 20 attributed_again || fail "the restarted frontend's connections to api are not attributed: $("$CTOPO_BIN" ps --socket "$sock" 2>&1)"

@@ -66,9 +66,10 @@ record beta "$b" prestart
 
 sleep 2.5 # the next report
 "$CTOPO_BIN" ps --json --socket "$sock" >"$work/ps.json"
-jq -e --argjson a "$a" '[.host.connections[]
+jq -e --argjson a "$a" '[.host.closed[]
 	| select(.process.pid == $a and .state == "closed" and (.remote | endswith(":18960")))] | length == 1' \
 	"$work/ps.json" >/dev/null || fail "A's connection (pid $a) is not under host: $(cat "$work/ps.json")"
-jq -e '[.containers[] | select(.name == "beta") | .connections[] | select(.remote | endswith(":18960"))] | length == 0' \
+jq -e '[.containers[] | select(.name == "beta") | .connections[], .closed[] | select((.remote // "") | endswith(":18960"))]
+	| length == 0' \
 	"$work/ps.json" >/dev/null || fail "A's connection was given to beta, the pid's new owner"
 echo "pid_reuse: ok (pid $a reused)"

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -147,5 +148,54 @@ struct report *sample_report(void)
 	c = conn(r, NS_API, 1002, "httpd", MNT_API, REPORT_DIR_INBOUND, REPORT_STATE_CLOSED, ep("172.17.0.3", 8080),
 		 ep("172.17.0.5", 40400));
 	c->bytes_sent = 300, c->bytes_received = 700;
+	return r;
+}
+
+#define NS_PER_S 1000000000ull
+#define NOW_NS 1795000002500000000ull
+
+/* A store edge with one bucket, `ago` seconds before the report. */
+static void store_edge(struct report *r, uint8_t role, uint32_t netns, uint32_t mntns, const char *comm, uint32_t pid,
+		       const char *server, uint16_t port, uint64_t ago, struct edge_counters c)
+{
+	struct edge_record e = { .key = { .netns = netns, .mntns = mntns, .role = role, .port = port },
+				 .last_pid = pid,
+				 .n_buckets = 1 };
+	uint64_t at = NOW_NS - ago * NS_PER_S;
+
+	snprintf(e.key.comm, sizeof(e.key.comm), "%s", comm);
+	if (server) {
+		struct report_endpoint ep_ = ep(server, port);
+
+		e.key.family = ep_.family;
+		memcpy(e.key.addr, ep_.addr, 16);
+	}
+	e.first_ns = e.last_ns = at;
+	e.buckets = calloc(1, sizeof(*e.buckets));
+	assert_non_null(e.buckets);
+	e.buckets[0] = (struct edge_bucket){
+		.start_ns = at - at % NS_PER_S, .width_ns = NS_PER_S, .first_ns = at, .last_ns = at, .c = c
+	};
+	assert_int_equal(report_add_edge(r, &e), 0);
+}
+
+struct report *sample_report_with_edges(void)
+{
+	struct report *r = sample_report();
+
+	r->history_s = 3600;
+	store_edge(r, CTOPO_EDGE_CLIENT, NS_JOB, MNT_JOB, "wget", 3050, "172.17.0.3", 8080, 30,
+		   (struct edge_counters){ .opened = 50,
+					   .closed = 50,
+					   .bytes_sent = 5000,
+					   .bytes_received = 70000,
+					   .duration_sum_ns = 50 * 2000000ull,
+					   .duration_max_ns = 9000000 });
+	store_edge(r, CTOPO_EDGE_SERVER, NS_API, MNT_API, "httpd", 1002, NULL, 8080, 30,
+		   (struct edge_counters){ .opened = 55, .closed = 55, .bytes_sent = 77000, .bytes_received = 5500 });
+	store_edge(r, CTOPO_EDGE_CLIENT, HOST_NS, HOST_MNT, "psql", 2009, "127.0.0.1", 5433, 5,
+		   (struct edge_counters){ .refused = 3 });
+	store_edge(r, CTOPO_EDGE_CLIENT, HOST_NS, HOST_MNT, "cron", 2100, "93.184.216.34", 443, 600,
+		   (struct edge_counters){ .opened = 1, .closed = 1, .bytes_sent = 100, .bytes_received = 4000 });
 	return r;
 }

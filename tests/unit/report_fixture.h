@@ -21,4 +21,11 @@
 
 struct report *sample_report(void);
 
+/* sample_report plus the edge store's memory (times relative to its generated_at, 1795000002.5):
+ *  - job's wget made 50 connections to api's httpd :8080 in the last minute (pids 3001..3050),
+ *    and httpd accepted 55 on :8080: 5 came from clients not on this host;
+ *  - host psql was refused 3 times on 127.0.0.1:5433 five seconds ago (no listener there);
+ *  - host cron fetched 93.184.216.34:443 ten minutes ago: outside a 15 s window. */
+struct report *sample_report_with_edges(void);
+
 #endif

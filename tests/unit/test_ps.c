@@ -178,6 +178,81 @@ static void json_is_valid_and_complete(void **state)
 	free(s);
 }
 
+static const char *json_string(yajl_val o, const char **path)
+{
+	yajl_val v = yajl_tree_get(o, path, yajl_t_string);
+
+	assert_non_null(v);
+	return YAJL_GET_STRING(v);
+}
+
+/* Does container "job" have an aggregated row of count connections to remote, served by peer? */
+static bool job_has_row(yajl_val containers, long long count, const char *remote, const char *peer)
+{
+	const char *name[] = { "name", NULL }, *closed[] = { "closed", NULL }, *n[] = { "count", NULL };
+	const char *rem[] = { "remote", NULL }, *peer_name[] = { "peer", "process", "name", NULL };
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(containers)->len; i++) {
+		yajl_val c = YAJL_GET_ARRAY(containers)->values[i], rows;
+
+		if (strcmp(json_string(c, name), "job"))
+			continue;
+		rows = yajl_tree_get(c, closed, yajl_t_array);
+		assert_non_null(rows);
+		for (size_t j = 0; j < YAJL_GET_ARRAY(rows)->len; j++) {
+			yajl_val row = YAJL_GET_ARRAY(rows)->values[j];
+
+			if (YAJL_GET_INTEGER(yajl_tree_get(row, n, yajl_t_number)) == count &&
+			    !strcmp(json_string(row, rem), remote) && !strcmp(json_string(row, peer_name), peer))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* --since: the edge store's closed connections, one row per (process, direction, peer, port) with
+ * their count; failures shown; a row for each end that is a local process. */
+static void closed_connections_are_aggregated(void **state)
+{
+	struct report *r = sample_report_with_edges();
+	struct ps_options o = { .since_ns = 60 * 1000000000ull };
+	char *buf = NULL, *row, errbuf[256];
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	yajl_val root, v;
+	const char *job_closed[] = { "containers", NULL };
+
+	(void)state;
+	assert_int_equal(output_ps_table(out, r, &o), 6); /* five containers and host */
+	fclose(out);
+	assert_golden(buf, "ps", "ps_since.txt");
+	row = find_row(buf, "job ", "wget (3050)");
+	assert_non_null(row);
+	assert_true(strstr(row, "api: httpd (1002)") < strchr(row, '\n'));
+	assert_true(strstr(row, "closed x50") < strchr(row, '\n'));
+	row = find_row(buf, "host ", "psql (2009)");
+	assert_non_null(row);
+	assert_true(strstr(row, "refused x3") < strchr(row, '\n'));
+	/* api's side: 50 in from job, 5 from the Internet */
+	row = find_row(buf, "api ", "The Internet");
+	assert_non_null(row);
+	assert_true(strstr(row, "closed x5") < strchr(row, '\n'));
+	free(buf);
+
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	assert_int_equal(output_ps_json(out, r, &o), 0);
+	fclose(out);
+	root = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
+	assert_non_null(root);
+	v = yajl_tree_get(root, job_closed, yajl_t_array);
+	assert_non_null(v);
+	assert_true(job_has_row(v, 50, "172.17.0.3:8080", "httpd"));
+	yajl_tree_free(root);
+	free(buf);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +262,7 @@ int main(void)
 		cmocka_unit_test(json_is_valid_and_complete),
 		cmocka_unit_test(golden_table),
 		cmocka_unit_test(golden_json),
+		cmocka_unit_test(closed_connections_are_aggregated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

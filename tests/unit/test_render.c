@@ -333,6 +333,133 @@ static void empty_report_renders(void **state)
 	report_free(r);
 }
 
+static struct graph *render_view(const struct report *r, enum graph_view view, uint64_t since_s)
+{
+	struct render_filter f = { .view = view, .since_ns = since_s * 1000000000ull };
+	struct graph *g = NULL;
+
+	assert_int_equal(render_graph(r, &f, &g), 0);
+	return g;
+}
+
+#define JOB_WGET "proc:4026532004:3050:4026532105"
+#define PSQL_REFUSED "proc:4026531840:2009:4026531841"
+
+/* The store's edges: resolved to the listener's process, counted over the window; what the
+ * server saw beyond its local clients comes from the Internet; old edges fall out of the window. */
+static void store_edges_in_the_window(void **state)
+{
+	struct report *r = sample_report_with_edges();
+	struct graph *g = render_view(r, GRAPH_VIEW_PROCESS, 60);
+	const struct graph_edge *e;
+
+	(void)state;
+	e = edge(g, JOB_WGET, API, 8080);
+	assert_non_null(e);
+	assert_int_equal(e->w.opened, 50);
+	assert_int_equal(e->w.closed, 50);
+	assert_int_equal(e->w.bytes_sent, 5000);
+	assert_int_equal(e->w.bytes_received, 70000);
+	assert_int_equal(e->open, 0);
+	assert_int_equal(e->state, REPORT_STATE_CLOSED);
+	e = edge(g, "internet:inbound", API, 8080);
+	assert_non_null(e);
+	assert_int_equal(e->w.opened, 5);
+	assert_int_equal(e->w.bytes_sent, 500); /* the server received 5500, 5000 of it from job */
+	e = edge(g, PSQL_REFUSED, "local:127.0.0.1", 5433);
+	assert_non_null(e);
+	assert_int_equal(e->w.refused, 3);
+	assert_int_equal(e->state, REPORT_STATE_FAILED);
+	assert_null(edge(g, "proc:4026531840:2100:4026531841", "internet:outbound", 443));
+	graph_free(g);
+
+	/* 15 s: only the refusals are recent enough; an hour: cron too */
+	g = render_view(r, GRAPH_VIEW_PROCESS, 15);
+	assert_null(edge(g, JOB_WGET, API, 8080));
+	assert_non_null(edge(g, PSQL_REFUSED, "local:127.0.0.1", 5433));
+	graph_free(g);
+	g = render_view(r, GRAPH_VIEW_PROCESS, 3600);
+	assert_non_null(edge(g, "proc:4026531840:2100:4026531841", "internet:outbound", 443));
+	graph_free(g);
+	report_free(r);
+}
+
+/* Views: 51 short-lived wgets (50 in the store, one itemised in the report) are one node by name;
+ * containers, images and namespaces group. */
+static void views_group_nodes(void **state)
+{
+	struct report *r = sample_report_with_edges();
+	struct graph *g = render_view(r, GRAPH_VIEW_NAME, 60);
+	const struct graph_edge *e;
+	size_t wget_nodes = 0;
+
+	(void)state;
+	for (size_t i = 0; i < g->n_nodes; i++)
+		if (!strcmp(g->nodes[i].name, "wget") && g->nodes[i].container &&
+		    !strcmp(g->nodes[i].container->name, "job"))
+			wget_nodes++;
+	assert_int_equal(wget_nodes, 1);
+	e = edge(g, "name:eeee000000000000000000000000000000000000000000000000000000000005:wget",
+		 "name:bbbb000000000000000000000000000000000000000000000000000000000002:httpd", 8080);
+	assert_non_null(e);
+	assert_int_equal(e->w.opened, 51);
+	assert_non_null(edge(g, "name:host:4026531840:psql", "local:127.0.0.1", 5433));
+	graph_free(g);
+
+	g = render_view(r, GRAPH_VIEW_CONTAINER, 60);
+	e = edge(g, "container:eeee000000000000000000000000000000000000000000000000000000000005",
+		 "container:bbbb000000000000000000000000000000000000000000000000000000000002", 8080);
+	assert_non_null(e);
+	assert_int_equal(e->w.opened, 51);
+	assert_int_equal(
+		node_by_id(g, "container:eeee000000000000000000000000000000000000000000000000000000000005")->kind,
+		GRAPH_NODE_GROUP);
+	assert_non_null(edge(g, "host:4026531840", "local:127.0.0.1", 5433));
+	/* frontend's live and closed connection to api: one edge, one open */
+	e = edge(g, "container:aaaa000000000000000000000000000000000000000000000000000000000001",
+		 "container:bbbb000000000000000000000000000000000000000000000000000000000002", 8080);
+	assert_non_null(e);
+	assert_int_equal(e->open, 1);
+	graph_free(g);
+
+	/* every fixture container runs one image: job -> api and frontend -> api are a loop on it */
+	g = render_view(r, GRAPH_VIEW_IMAGE, 60);
+	e = edge(g, "image:ctopo-test/busybox:1", "image:ctopo-test/busybox:1", 8080);
+	assert_non_null(e);
+	assert_int_equal(e->w.opened, 52);
+	assert_int_equal(node_by_id(g, "image:ctopo-test/busybox:1")->netns, 0);
+	graph_free(g);
+
+	g = render_view(r, GRAPH_VIEW_NETNS, 60);
+	e = edge(g, "netns:4026532004", "netns:4026532002", 8080);
+	assert_non_null(e);
+	assert_int_equal(e->w.opened, 51);
+	graph_free(g);
+	report_free(r);
+}
+
+/* DOT: an edge with nothing open is dashed, its label has the count, the width grows with volume. */
+static void dot_marks_closed_edges(void **state)
+{
+	struct report *r = sample_report_with_edges();
+	struct graph *g = render_view(r, GRAPH_VIEW_NAME, 60);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	(void)state;
+	output_graph_dot(out, r, g);
+	fclose(out);
+	assert_non_null(strstr(buf,
+			       "\"name:eeee000000000000000000000000000000000000000000000000000000000005:wget\" -> "
+			       "\"name:bbbb000000000000000000000000000000000000000000000000000000000002:httpd\" "
+			       "[label=\":8080 x51\", penwidth=3.0, style=dashed];"));
+	assert_non_null(strstr(buf, "[label=\":5433 x3 (3 failed)\", penwidth=1.0, style=dashed];"));
+	free(buf);
+	graph_free(g);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +472,9 @@ int main(void)
 		cmocka_unit_test(golden_dot),
 		cmocka_unit_test(json_has_the_documented_fields),
 		cmocka_unit_test(empty_report_renders),
+		cmocka_unit_test(store_edges_in_the_window),
+		cmocka_unit_test(views_group_nodes),
+		cmocka_unit_test(dot_marks_closed_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

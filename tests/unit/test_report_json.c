@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The daemon protocol's report: what goes out comes back the same, and malformed input from a
  * broken or hostile peer is refused with a reason, never half-applied. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "render/output.h"
@@ -89,24 +91,25 @@ static void malformed_reports_are_refused(void **state)
 	(void)state;
 	expect_bad("", "not valid JSON");
 	expect_bad("[1,2]", "not a JSON object");
-	expect_bad("{\"version\":2}", "report version 2");
+	/* a daemon of the previous version: say which side to fix */
+	expect_bad("{\"version\":1}", "the daemon speaks report version 1 and this ctopo version 2");
 	expect_bad("{\"version\":\"1\"}", "version: expected an integer");
-	expect_bad("{\"version\":1,\"conns\":{}}", "conns: expected an array");
-	expect_bad("{\"version\":1,\"conns\":[7]}", "not an object");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4\"}]}", "has no port");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.2.3.4:99999\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"[::1:80\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"pid\":-1}]}",
+	expect_bad("{\"version\":2,\"conns\":{}}", "conns: expected an array");
+	expect_bad("{\"version\":2,\"conns\":[7]}", "not an object");
+	expect_bad("{\"version\":2,\"conns\":[{\"local\":\"1.2.3.4\"}]}", "has no port");
+	expect_bad("{\"version\":2,\"conns\":[{\"local\":\"1.2.3.4:99999\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
+	expect_bad("{\"version\":2,\"conns\":[{\"local\":\"[::1:80\",\"remote\":\"1.2.3.4:1\"}]}", "malformed");
+	expect_bad("{\"version\":2,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"pid\":-1}]}",
 		   "pid: -1 is not in 0..4294967295");
 	expect_bad(
-		"{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"netns\":4294967296}]}",
+		"{\"version\":2,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"netns\":4294967296}]}",
 		"netns: 4294967296 is not in 0..4294967295");
-	expect_bad("{\"version\":1,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"state\":9}]}",
+	expect_bad("{\"version\":2,\"conns\":[{\"local\":\"1.1.1.1:1\",\"remote\":\"1.2.3.4:1\",\"state\":9}]}",
 		   "unknown direction or state");
-	expect_bad("{\"version\":1,\"containers\":[{\"name\":\"x\"}]}", "no id");
-	expect_bad("{\"version\":1,\"containers\":[{\"id\":\"a\",\"running\":1}]}", "running: expected a boolean");
-	expect_bad("{\"version\":1,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0/33\"]}]}", "malformed");
-	expect_bad("{\"version\":1,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0\"]}]}", "no length");
+	expect_bad("{\"version\":2,\"containers\":[{\"name\":\"x\"}]}", "no id");
+	expect_bad("{\"version\":2,\"containers\":[{\"id\":\"a\",\"running\":1}]}", "running: expected a boolean");
+	expect_bad("{\"version\":2,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0/33\"]}]}", "malformed");
+	expect_bad("{\"version\":2,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0\"]}]}", "no length");
 
 	/* every truncation of a real report is refused, none crashes or leaks */
 	good = to_json(r, &len);
@@ -132,7 +135,7 @@ static void long_strings_are_truncated_not_overflowed(void **state)
 	memset(name, 'n', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
 	snprintf(json, sizeof(json),
-		 "{\"version\":1,\"containers\":[{\"id\":\"abc\",\"name\":\"%s\"}],"
+		 "{\"version\":2,\"containers\":[{\"id\":\"abc\",\"name\":\"%s\"}],"
 		 "\"future_field\":{\"x\":[1,2]}}",
 		 name);
 	assert_int_equal(report_parse_json(json, strlen(json), &rep, err, sizeof(err)), 0);
@@ -140,10 +143,110 @@ static void long_strings_are_truncated_not_overflowed(void **state)
 	report_free(rep);
 }
 
+/* Report version 2: the edges, with their buckets, come back exactly. */
+static void edges_round_trip(void **state)
+{
+	struct report *r = sample_report(), *back = NULL;
+	struct edge_bucket b[2] = {
+		{ .start_ns = 1795000000000000000ull,
+		  .width_ns = EDGES_COARSE_NS,
+		  .first_ns = 1795000001500000000ull,
+		  .last_ns = 1795000059000000000ull,
+		  .c = { .opened = 40,
+			 .closed = 38,
+			 .refused = 2,
+			 .timed_out = 1,
+			 .failed = 1,
+			 .bytes_sent = 4000,
+			 .bytes_received = 123456,
+			 .duration_sum_ns = 380000000,
+			 .duration_max_ns = 25000000,
+			 .not_itemised = 3 } },
+		{ .start_ns = 1795000100000000000ull,
+		  .width_ns = EDGES_FINE_NS,
+		  .first_ns = 1795000100250000000ull,
+		  .last_ns = 1795000100250000000ull,
+		  .c = { .opened = 1 } },
+	};
+	struct edge_record client = { .key = { .netns = 4026532001u,
+					       .mntns = 4026532101u,
+					       .cgroup_id = 9,
+					       .role = CTOPO_EDGE_CLIENT,
+					       .family = AF_INET,
+					       .port = 8080,
+					       .comm = "wget" },
+				      .nat = { .nat = true, .family = AF_INET, .port = 80 },
+				      .last_pid = 31337,
+				      .first_ns = 1795000001500000000ull,
+				      .last_ns = 1795000100250000000ull,
+				      .n_buckets = 2 };
+	struct edge_record server = {
+		.key = { .netns = 4026532002u, .role = CTOPO_EDGE_SERVER, .port = 80, .comm = "httpd" },
+		.last_pid = 77,
+		.n_buckets = 1
+	};
+	char err[256] = "", *a, *b2;
+	size_t alen, blen;
+	struct edge_counters sum;
+
+	(void)state;
+	inet_pton(AF_INET, "172.17.0.1", client.key.addr);
+	inet_pton(AF_INET, "172.17.0.3", client.nat.addr);
+	client.buckets = malloc(sizeof(b));
+	memcpy(client.buckets, b, sizeof(b));
+	server.buckets = malloc(sizeof(b[0]));
+	memcpy(server.buckets, b, sizeof(b[0]));
+	assert_int_equal(report_add_edge(r, &client), 0);
+	assert_int_equal(report_add_edge(r, &server), 0);
+	r->history_s = 3600;
+	a = to_json(r, &alen);
+	if (report_parse_json(a, alen, &back, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	b2 = to_json(back, &blen);
+	assert_string_equal(a, b2);
+	assert_int_equal(back->n_edges, 2);
+	assert_int_equal(back->history_s, 3600);
+	assert_memory_equal(&back->edges[0].key, &client.key, sizeof(client.key));
+	assert_true(back->edges[0].nat.nat);
+	assert_int_equal(back->edges[0].nat.port, 80);
+	assert_int_equal(back->edges[0].last_pid, 31337);
+	assert_int_equal(back->edges[1].key.role, CTOPO_EDGE_SERVER);
+	assert_int_equal(back->edges[1].key.port, 80);
+	edge_window_sum(back->edges[0].buckets, back->edges[0].n_buckets, 0, 1795000200000000000ull, &sum, NULL, NULL);
+	assert_int_equal(sum.opened, 41);
+	assert_int_equal(sum.refused, 2);
+	assert_int_equal(sum.bytes_received, 123456);
+	assert_int_equal(sum.duration_max_ns, 25000000);
+	assert_int_equal(sum.not_itemised, 3);
+	free(a);
+	free(b2);
+	report_free(r);
+	report_free(back);
+
+	expect_bad("{\"version\":2,\"edges\":[{\"role\":\"peer\"}]}", "neither client nor server");
+	expect_bad("{\"version\":2,\"edges\":[{\"role\":\"client\",\"server\":\"1.2.3.4\"}]}", "has no port");
+	expect_bad("{\"version\":2,\"edges\":[{\"role\":\"server\",\"port\":80,\"buckets\":[[1,2,3]]}]}",
+		   "not an array of 14");
+	expect_bad(
+		"{\"version\":2,\"edges\":[{\"role\":\"server\",\"port\":80,\"buckets\":"
+		"[[1,7,0,0,0,0,0,0,0,0,0,0,0,0]]}]}",
+		"7 s wide");
+	expect_bad(
+		"{\"version\":2,\"edges\":[{\"role\":\"server\",\"port\":80,\"buckets\":"
+		"[[1,1,-1,0,0,0,0,0,0,0,0,0,0,0]]}]}",
+		"negative");
+	expect_bad(
+		"{\"version\":2,\"edges\":[{\"role\":\"server\",\"port\":80,\"buckets\":"
+		"[[1,1,0.5,0,0,0,0,0,0,0,0,0,0,0]]}]}",
+		"not an integer");
+	expect_bad("{\"version\":2,\"window\":[]}", "window: expected an object");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_is_exact),
+		cmocka_unit_test(edges_round_trip),
 		cmocka_unit_test(malformed_reports_are_refused),
 		cmocka_unit_test(long_strings_are_truncated_not_overflowed),
 	};
