@@ -52,7 +52,7 @@ static int count(const char *socket_path, unsigned long netns, int port, struct 
 	}
 	memset(ret, 0, sizeof(*ret));
 	for (size_t i = 0; i < rep->n_edges; i++) {
-		const struct edge_record *e = &rep->edges[i];
+		const struct edge_record *e = &rep->edges[i].rec;
 		struct edge_counters c;
 		bool client = e->key.role == CTOPO_EDGE_CLIENT;
 

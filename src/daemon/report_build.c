@@ -178,7 +178,7 @@ static int add_edges(struct report *r, const struct edges *store, uint64_t mono_
 			b->first_ns = b->first_ns ? b->first_ns + wall_now - mono_now : 0;
 			b->last_ns = b->last_ns ? b->last_ns + wall_now - mono_now : 0;
 		}
-		err = report_add_edge(r, e);
+		err = report_add_edge(r, &(struct report_edge){ .rec = *e });
 		e->buckets = NULL; /* the report's now */
 		if (err < 0)
 			break;
@@ -223,16 +223,23 @@ static const struct container *find_by_pid(const struct containers *reg, uint64_
 	return containers_find_by_pid(reg, (pid_t)pid);
 }
 
-/* The container of each connection by its cgroup id: exact for a container of any lifetime (the
- * cgroup watch learnt the id when the cgroup was made). Else, for live sockets whose mount
- * namespace names no container (a process that entered only some namespaces, a runtime without a
- * hook), by the process's /proc/PID/cgroup. */
+static void set_container_id(char id[REPORT_ID_LEN], const struct container *found)
+{
+	if (found)
+		snprintf(id, REPORT_ID_LEN, "%.*s", REPORT_ID_LEN - 1, found->id);
+}
+
+/* The container of each connection and edge by its cgroup id: exact for a container of any
+ * lifetime (the cgroup watch learnt the id when the cgroup was made). Else, for live sockets whose
+ * mount namespace names no container (a process that entered only some namespaces, a runtime
+ * without a hook), by the process's /proc/PID/cgroup. An edge is history: its pid may be
+ * someone else's by now, so only its cgroup names it. */
 static void name_by_cgroup(struct report *r, const struct containers *reg)
 {
 	struct answers by_cgroup = { 0 }, by_pid = { 0 };
 	size_t cap = 64;
 
-	while (cap < r->n_conns * 2)
+	while (cap < (r->n_conns + r->n_edges) * 2)
 		cap <<= 1;
 	by_cgroup.v = calloc(cap, sizeof(*by_cgroup.v));
 	by_pid.v = calloc(cap, sizeof(*by_pid.v));
@@ -249,8 +256,14 @@ static void name_by_cgroup(struct report *r, const struct containers *reg)
 		if (!found && c->pid && (c->state == REPORT_STATE_ESTABLISHED || c->state == REPORT_STATE_LISTEN) &&
 		    !(c->mntns && containers_find_by_mntns(reg, c->mntns)))
 			found = cached(&by_pid, c->pid, find_by_pid, reg);
-		if (found)
-			snprintf(c->container_id, sizeof(c->container_id), "%.*s", REPORT_ID_LEN - 1, found->id);
+		set_container_id(c->container_id, found);
+	}
+	for (size_t i = 0; i < r->n_edges; i++) {
+		struct report_edge *e = &r->edges[i];
+
+		if (e->rec.key.cgroup_id)
+			set_container_id(e->container_id,
+					 cached(&by_cgroup, e->rec.key.cgroup_id, find_by_cgroup, reg));
 	}
 out:
 	free(by_cgroup.v);

@@ -308,13 +308,15 @@ static ssize_t process_node(struct builder *b, const struct report_conn *c)
 }
 
 /* The process behind an edge of the store (the last process that used it). */
-static ssize_t edge_process_node(struct builder *b, const struct edge_record *e)
+static ssize_t edge_process_node(struct builder *b, const struct report_edge *re)
 {
+	const struct edge_record *e = &re->rec;
 	struct proc_ident p = { .netns = e->key.netns,
 				.pid = e->last_pid,
 				.mntns = e->key.mntns,
 				.cgroup_id = e->key.cgroup_id,
 				.comm = e->key.comm,
+				.container_id = re->container_id,
 				.when = e->first_ns / 1e9 };
 
 	return view_node(b, &p);
@@ -590,7 +592,7 @@ static int add_store_edges(struct builder *b, const struct index *listeners, uin
 	if (!w || !first || !last || !active || !groups || index_init(&gix, n) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		const struct edge_record *e = &r->edges[i];
+		const struct edge_record *e = &r->edges[i].rec;
 		struct server_group *sg;
 
 		active[i] = edge_window_sum(e->buckets, e->n_buckets, since_ns, now, &w[i], &first[i], &last[i]);
@@ -613,7 +615,7 @@ static int add_store_edges(struct builder *b, const struct index *listeners, uin
 			sg->last_ns = last[i];
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct edge_record *e = &r->edges[i];
+		const struct edge_record *e = &r->edges[i].rec;
 		struct report_endpoint want = { .family = e->key.family, .port = e->key.port }, dialled;
 		const struct report_conn *l;
 		struct server_group *sg;
@@ -632,7 +634,7 @@ static int add_store_edges(struct builder *b, const struct index *listeners, uin
 		l = find_listener(r, listeners, &want, e->key.netns);
 		owner = l ? l->netns : netns_owning(r, &want, e->key.netns);
 		sg = owner ? group_find(groups, &gix, owner, want.port) : NULL;
-		from = edge_process_node(b, e);
+		from = edge_process_node(b, &r->edges[i]);
 		if (l)
 			to = process_node(b, l);
 		else if (sg)

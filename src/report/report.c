@@ -23,7 +23,9 @@ void report_free(struct report *r)
 	free(r->conns);
 	free(r->containers);
 	free(r->extra_prefixes);
-	edges_records_free(r->edges, r->n_edges);
+	for (size_t i = 0; i < r->n_edges; i++)
+		free(r->edges[i].rec.buckets);
+	free(r->edges);
 	free(r);
 }
 
@@ -62,12 +64,12 @@ int report_add_container(struct report *r, const struct report_container *c)
 	return 0;
 }
 
-int report_add_edge(struct report *r, const struct edge_record *e)
+int report_add_edge(struct report *r, const struct report_edge *e)
 {
-	struct edge_record *slot = append((void **)&r->edges, &r->n_edges, sizeof(*e));
+	struct report_edge *slot = append((void **)&r->edges, &r->n_edges, sizeof(*e));
 
 	if (!slot) {
-		free(e->buckets);
+		free(e->rec.buckets);
 		return -ENOMEM;
 	}
 	*slot = *e;

@@ -79,6 +79,15 @@ struct report_container {
 	uint8_t n_ports;
 };
 
+/* An edge of the store as a report carries it: the container of its own side (a client edge's
+ * client, a server edge's server), found at build time from the key's cgroup id through the cgroup
+ * ids the cgroup watch learnt, so a container that lived 50 ms and is gone is still named; "" when
+ * none was found (a host process, a cgroup learnt by nobody). */
+struct report_edge {
+	struct edge_record rec;
+	char container_id[REPORT_ID_LEN];
+};
+
 struct report_prefix {
 	uint16_t family;
 	uint8_t addr[16];
@@ -107,7 +116,7 @@ struct report {
 	size_t n_extra_prefixes;
 	/* who talked to whom over the history: edges with their time buckets, times in UNIX ns
 	 * (a snapshot has none: it saw no connection close) */
-	struct edge_record *edges;
+	struct report_edge *edges;
 	size_t n_edges;
 	double history_s; /* how far back the buckets reach; 0: no edge store */
 };
@@ -118,8 +127,8 @@ void report_free(struct report *r);
 /* Appenders copy their argument; they return 0 or -ENOMEM. */
 int report_add_conn(struct report *r, const struct report_conn *c);
 int report_add_container(struct report *r, const struct report_container *c);
-/* Takes e's buckets (e->buckets is the report's afterwards, also on failure). */
-int report_add_edge(struct report *r, const struct edge_record *e);
+/* Takes e's buckets (e->rec.buckets is the report's afterwards, also on failure). */
+int report_add_edge(struct report *r, const struct report_edge *e);
 /* Returns the namespace record for inode, adding it when new (NULL on ENOMEM). */
 struct report_netns *report_netns_get(struct report *r, uint32_t inode);
 int report_netns_add_prefix(struct report_netns *ns, const struct report_prefix *p);

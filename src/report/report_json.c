@@ -43,8 +43,9 @@ static const char *const edge_bucket_fields[] = {
 };
 #define EDGE_BUCKET_FIELDS (sizeof(edge_bucket_fields) / sizeof(edge_bucket_fields[0]))
 
-static void write_edge(struct jsonw *w, const struct edge_record *e)
+static void write_edge(struct jsonw *w, const struct report_edge *re)
 {
+	const struct edge_record *e = &re->rec;
 	const struct ctopo_edge_key *k = &e->key;
 
 	jsonw_object_begin(w);
@@ -52,6 +53,8 @@ static void write_edge(struct jsonw *w, const struct edge_record *e)
 	jsonw_kv_u64(w, "netns", k->netns);
 	jsonw_kv_u64(w, "mntns", k->mntns);
 	jsonw_kv_u64(w, "cgroup", k->cgroup_id);
+	if (re->container_id[0])
+		jsonw_kv_string(w, "container_id", re->container_id);
 	jsonw_key(w, "comm");
 	jsonw_string_n(w, k->comm, sizeof(k->comm));
 	jsonw_kv_u64(w, "pid", e->last_pid);
@@ -453,7 +456,7 @@ static int parse_bucket(struct parse_ctx *p, yajl_val a, struct edge_bucket *b)
 
 /* an edge as it is read, before its role decides the rest */
 struct edge_fields {
-	struct edge_record e;
+	struct report_edge re;
 	char role[16];
 	uint64_t cgroup;
 	double first, last;
@@ -461,20 +464,21 @@ struct edge_fields {
 
 static const struct json_field edge_fields[] = {
 	TEXT("role", struct edge_fields, role),
-	FIELD("netns", json_read_u32, struct edge_fields, e.key.netns),
-	FIELD("mntns", json_read_u32, struct edge_fields, e.key.mntns),
+	FIELD("netns", json_read_u32, struct edge_fields, re.rec.key.netns),
+	FIELD("mntns", json_read_u32, struct edge_fields, re.rec.key.mntns),
 	FIELD("cgroup", json_read_u64, struct edge_fields, cgroup),
-	TEXT("comm", struct edge_fields, e.key.comm),
-	FIELD("pid", json_read_u32, struct edge_fields, e.last_pid),
+	TEXT("container_id", struct edge_fields, re.container_id),
+	TEXT("comm", struct edge_fields, re.rec.key.comm),
+	FIELD("pid", json_read_u32, struct edge_fields, re.rec.last_pid),
 	FIELD("first_seen", json_read_double, struct edge_fields, first),
 	FIELD("last_seen", json_read_double, struct edge_fields, last),
 	{},
 };
 
-static int parse_edge(struct parse_ctx *p, yajl_val o, struct edge_record *ret)
+static int parse_edge(struct parse_ctx *p, yajl_val o, struct report_edge *ret)
 {
 	struct edge_fields ef = { 0 };
-	struct edge_record *e = &ef.e;
+	struct edge_record *e = &ef.re.rec;
 	yajl_val buckets;
 	int r;
 
@@ -528,7 +532,7 @@ static int parse_edge(struct parse_ctx *p, yajl_val o, struct edge_record *ret)
 			e->n_buckets = i + 1;
 		}
 	}
-	*ret = *e; /* the buckets are the caller's, also on failure */
+	*ret = ef.re; /* the buckets are the caller's, also on failure */
 	return r;
 }
 
@@ -629,11 +633,11 @@ static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 				     p->err);
 	edges = r ? NULL : get_array(p, root, "edges", &r);
 	for (size_t i = 0; !r && edges && i < YAJL_GET_ARRAY(edges)->len; i++) {
-		struct edge_record e = { 0 };
+		struct report_edge e = { 0 };
 
 		r = parse_edge(p, YAJL_GET_ARRAY(edges)->values[i], &e);
 		if (r)
-			free(e.buckets);
+			free(e.rec.buckets);
 		else
 			r = report_add_edge(rep, &e);
 	}

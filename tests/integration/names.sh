@@ -79,9 +79,11 @@ stop_collecting() {
 	collector=''
 }
 
-# Connections of every report, each with its owner (a container's name or "host").
-conns_jq='[.[] | (.containers[] | . as $c | .connections[] | . + {owner: $c.name}),
-	(.host.connections[] | . + {owner: "host"})]'
+# Connections of every report, each with its owner (a container's name or "host"): the open ones
+# one by one, and those that closed in the window as the daemon's edge store aggregates them (a
+# short-lived client's connection is only ever there).
+conns_jq='[.[] | (.containers[] | . as $c | (.connections[], .closed[]) | . + {owner: $c.name}),
+	((.host.connections[], .host.closed[]) | . + {owner: "host"})]'
 # expect JQ-FILTER MESSAGE: the filter, given all reports as an array, must print true.
 expect() {
 	[ "$(jq -s "$1" "$work/reports.jsonl")" = true ] || fail "$2"
@@ -148,14 +150,14 @@ for i in 1 2; do
 	expect '[.[].containers[] | select(.name == "'"$P-web-$i"'")] | any(.project == "'"$P"'" and .service == "web")' \
 		"$P-web-$i does not carry its Compose project and service: $(jq -s -c '[.[].containers[] | select(.name == "'"$P-web-$i"'")][0]' "$work/reports.jsonl")"
 done
-if "$CTOPO_BIN" graph --help | grep -q -- '--by'; then
+if "$CTOPO_BIN" graph --help | grep -qw service; then
 	"$CTOPO_BIN" graph --by service --format json --socket "$sock" >"$work/graph-service.json" ||
 		fail "graph --by service failed"
 	jq -e --arg p "$P" '[.nodes[] | select((.label // .name // "") | test("web"))] | length == 1' \
 		"$work/graph-service.json" >/dev/null || fail "graph --by service: the replicas are not one node: $(cat "$work/graph-service.json")"
 	echo "names: compose: both replicas carry $P/web; graph --by service groups them"
 else
-	echo "names: compose: both replicas carry $P/web in the report (graph --by is not there yet)"
+	echo "names: compose: both replicas carry $P/web in the report (graph --by service is not there yet)"
 fi
 docker rm -f "$P-web-1" "$P-web-2" >/dev/null
 

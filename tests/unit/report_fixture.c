@@ -155,8 +155,9 @@ struct report *sample_report(void)
 #define NOW_NS 1795000002500000000ull
 
 /* A store edge with one bucket, `ago` seconds before the report. */
-static void store_edge(struct report *r, uint8_t role, uint32_t netns, uint32_t mntns, const char *comm, uint32_t pid,
-		       const char *server, uint16_t port, uint64_t ago, struct edge_counters c)
+static struct report_edge *store_edge(struct report *r, uint8_t role, uint32_t netns, uint32_t mntns, const char *comm,
+				      uint32_t pid, const char *server, uint16_t port, uint64_t ago,
+				      struct edge_counters c)
 {
 	struct edge_record e = { .key = { .netns = netns, .mntns = mntns, .role = role, .port = port },
 				 .last_pid = pid,
@@ -176,7 +177,8 @@ static void store_edge(struct report *r, uint8_t role, uint32_t netns, uint32_t 
 	e.buckets[0] = (struct edge_bucket){
 		.start_ns = at - at % NS_PER_S, .width_ns = NS_PER_S, .first_ns = at, .last_ns = at, .c = c
 	};
-	assert_int_equal(report_add_edge(r, &e), 0);
+	assert_int_equal(report_add_edge(r, &(struct report_edge){ .rec = e }), 0);
+	return &r->edges[r->n_edges - 1];
 }
 
 struct report *sample_report_with_edges(void)
@@ -198,4 +200,23 @@ struct report *sample_report_with_edges(void)
 	store_edge(r, CTOPO_EDGE_CLIENT, HOST_NS, HOST_MNT, "cron", 2100, "93.184.216.34", 443, 600,
 		   (struct edge_counters){ .opened = 1, .closed = 1, .bytes_sent = 100, .bytes_received = 4000 });
 	return r;
+}
+
+void add_short_lived_containers(struct report *r, bool named)
+{
+	struct report_edge *e;
+
+	/* Docker's events named them; inspect came too late for a pid, a mount namespace or a netns */
+	add_container(r, RM_CLIENT_ID, "rm-client", 0, 0, 0, false);
+	add_container(r, RM_SERVER_ID, "rm-server", 0, 0, 0, false);
+	e = store_edge(r, CTOPO_EDGE_CLIENT, NS_RM_CLIENT, MNT_RM_CLIENT, "wget", 4001, "172.17.0.3", 8080, 20,
+		       (struct edge_counters){ .opened = 1, .closed = 1, .bytes_sent = 80, .bytes_received = 900 });
+	e->rec.key.cgroup_id = CGROUP_RM_CLIENT;
+	if (named)
+		snprintf(e->container_id, sizeof(e->container_id), "%s", RM_CLIENT_ID);
+	e = store_edge(r, CTOPO_EDGE_SERVER, NS_RM_SERVER, MNT_RM_SERVER, "nc", 4002, NULL, 9090, 20,
+		       (struct edge_counters){ .opened = 2, .closed = 2, .bytes_sent = 10, .bytes_received = 20 });
+	e->rec.key.cgroup_id = CGROUP_RM_SERVER;
+	if (named)
+		snprintf(e->container_id, sizeof(e->container_id), "%s", RM_SERVER_ID);
 }

@@ -186,8 +186,9 @@ static const char *json_string(yajl_val o, const char **path)
 	return YAJL_GET_STRING(v);
 }
 
-/* Does container "job" have an aggregated row of count connections to remote, served by peer? */
-static bool job_has_row(yajl_val containers, long long count, const char *remote, const char *peer)
+/* Does container `owner` have an aggregated row of count connections to remote, served by peer? */
+static bool has_closed_row(yajl_val containers, const char *owner, long long count, const char *remote,
+			   const char *peer)
 {
 	const char *name[] = { "name", NULL }, *closed[] = { "closed", NULL }, *n[] = { "count", NULL };
 	const char *rem[] = { "remote", NULL }, *peer_name[] = { "peer", "process", "name", NULL };
@@ -195,7 +196,7 @@ static bool job_has_row(yajl_val containers, long long count, const char *remote
 	for (size_t i = 0; i < YAJL_GET_ARRAY(containers)->len; i++) {
 		yajl_val c = YAJL_GET_ARRAY(containers)->values[i], rows;
 
-		if (strcmp(json_string(c, name), "job"))
+		if (strcmp(json_string(c, name), owner))
 			continue;
 		rows = yajl_tree_get(c, closed, yajl_t_array);
 		assert_non_null(rows);
@@ -247,10 +248,50 @@ static void closed_connections_are_aggregated(void **state)
 	assert_non_null(root);
 	v = yajl_tree_get(root, job_closed, yajl_t_array);
 	assert_non_null(v);
-	assert_true(job_has_row(v, 50, "172.17.0.3:8080", "httpd"));
+	assert_true(has_closed_row(v, "job", 50, "172.17.0.3:8080", "httpd"));
 	yajl_tree_free(root);
 	free(buf);
 	report_free(r);
+}
+
+/* A container that lived 50 ms: its closed connection is its own row (named through the edge's
+ * container_id where its mount namespace names nobody), and api's row names it as the peer; without
+ * the container_id the row would be the host's and rm-client would not show. */
+static void closed_rows_named_by_container_id(void **state)
+{
+	struct ps_options o = { .since_ns = 60 * 1000000000ull };
+	const char *containers[] = { "containers", NULL };
+
+	(void)state;
+	for (int named = 0; named <= 1; named++) {
+		struct report *r = sample_report_with_edges();
+		char *buf = NULL, errbuf[256];
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+		yajl_val root, v;
+
+		add_short_lived_containers(r, named);
+		assert_int_equal(output_ps_json(out, r, &o), 0);
+		fclose(out);
+		root = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
+		assert_non_null(root);
+		v = yajl_tree_get(root, containers, yajl_t_array);
+		assert_non_null(v);
+		assert_int_equal(has_closed_row(v, "rm-client", 1, "172.17.0.3:8080", "httpd"), named);
+		assert_int_equal(strstr(buf, "\"rm-server\"") != NULL, named);
+		yajl_tree_free(root);
+		free(buf);
+
+		buf = NULL;
+		out = open_memstream(&buf, &len);
+		assert_int_equal(output_ps_table(out, r, &o), named ? 8 : 6);
+		fclose(out);
+		assert_int_equal(find_row(buf, "rm-client ", "wget (4001)") != NULL, named);
+		assert_int_equal(find_row(buf, "api ", "rm-client: wget (4001)") != NULL, named);
+		assert_int_equal(find_row(buf, "rm-server ", "nc (4002)") != NULL, named);
+		free(buf);
+		report_free(r);
+	}
 }
 
 int main(void)
@@ -263,6 +304,7 @@ int main(void)
 		cmocka_unit_test(golden_table),
 		cmocka_unit_test(golden_json),
 		cmocka_unit_test(closed_connections_are_aggregated),
+		cmocka_unit_test(closed_rows_named_by_container_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -438,6 +438,47 @@ static void views_group_nodes(void **state)
 	report_free(r);
 }
 
+/* A container that lived 50 ms has no mount namespace or netns the report knows: its edges are
+ * named through the container_id the daemon found from their cgroup, client side and server side,
+ * in every view; without it they are nobody's. */
+static void store_edges_named_by_their_container_id(void **state)
+{
+	const char *rm_client = "proc:4026532006:4001:4026532106", *rm_server = "proc:4026532007:4002:4026532107";
+
+	(void)state;
+	for (int named = 0; named <= 1; named++) {
+		struct report *r = sample_report_with_edges();
+		struct graph *g;
+		const struct graph_node *client, *server;
+
+		add_short_lived_containers(r, named);
+		g = render_view(r, GRAPH_VIEW_PROCESS, 60);
+		assert_non_null(edge(g, rm_client, API, 8080));
+		assert_non_null(edge(g, "internet:inbound", rm_server, 9090));
+		client = node_by_id(g, rm_client);
+		server = node_by_id(g, rm_server);
+		if (named) {
+			assert_non_null(client->container);
+			assert_string_equal(client->container->name, "rm-client");
+			assert_non_null(server->container);
+			assert_string_equal(server->container->name, "rm-server");
+		} else {
+			assert_null(client->container);
+			assert_null(server->container);
+		}
+		graph_free(g);
+		if (named) {
+			g = render_view(r, GRAPH_VIEW_CONTAINER, 60);
+			assert_non_null(edge(
+				g, "container:" RM_CLIENT_ID,
+				"container:bbbb000000000000000000000000000000000000000000000000000000000002", 8080));
+			assert_non_null(edge(g, "internet:inbound", "container:" RM_SERVER_ID, 9090));
+			graph_free(g);
+		}
+		report_free(r);
+	}
+}
+
 /* DOT: an edge with nothing open is dashed, its label has the count, the width grows with volume. */
 static void dot_marks_closed_edges(void **state)
 {
@@ -474,6 +515,7 @@ int main(void)
 		cmocka_unit_test(empty_report_renders),
 		cmocka_unit_test(store_edges_in_the_window),
 		cmocka_unit_test(views_group_nodes),
+		cmocka_unit_test(store_edges_named_by_their_container_id),
 		cmocka_unit_test(dot_marks_closed_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,34 +168,39 @@ static void edges_round_trip(void **state)
 		  .last_ns = 1795000100250000000ull,
 		  .c = { .opened = 1 } },
 	};
-	struct edge_record client = { .key = { .netns = 4026532001u,
-					       .mntns = 4026532101u,
-					       .cgroup_id = 9,
-					       .role = CTOPO_EDGE_CLIENT,
-					       .family = AF_INET,
-					       .port = 8080,
-					       .comm = "wget" },
-				      .nat = { .nat = true, .family = AF_INET, .port = 80 },
-				      .last_pid = 31337,
-				      .first_ns = 1795000001500000000ull,
-				      .last_ns = 1795000100250000000ull,
-				      .n_buckets = 2 };
-	struct edge_record server = {
-		.key = { .netns = 4026532002u, .role = CTOPO_EDGE_SERVER, .port = 80, .comm = "httpd" },
-		.last_pid = 77,
-		.n_buckets = 1
-	};
+	struct report_edge client = { .rec = { .key = { .netns = 4026532001u,
+							.mntns = 4026532101u,
+							.cgroup_id = 9,
+							.role = CTOPO_EDGE_CLIENT,
+							.family = AF_INET,
+							.port = 8080,
+							.comm = "wget" },
+					       .nat = { .nat = true, .family = AF_INET, .port = 80 },
+					       .last_pid = 31337,
+					       .first_ns = 1795000001500000000ull,
+					       .last_ns = 1795000100250000000ull,
+					       .n_buckets = 2 },
+				      .container_id =
+					      "aaaa000000000000000000000000000000000000000000000000000000000001" };
+	struct report_edge server = { .rec = { .key = { .netns = 4026532002u,
+							.cgroup_id = 12,
+							.role = CTOPO_EDGE_SERVER,
+							.port = 80,
+							.comm = "httpd" },
+					       .last_pid = 77,
+					       .n_buckets = 1 },
+				      .container_id = "bbbb" };
 	char err[256] = "", *a, *b2;
 	size_t alen, blen;
 	struct edge_counters sum;
 
 	(void)state;
-	inet_pton(AF_INET, "172.17.0.1", client.key.addr);
-	inet_pton(AF_INET, "172.17.0.3", client.nat.addr);
-	client.buckets = malloc(sizeof(b));
-	memcpy(client.buckets, b, sizeof(b));
-	server.buckets = malloc(sizeof(b[0]));
-	memcpy(server.buckets, b, sizeof(b[0]));
+	inet_pton(AF_INET, "172.17.0.1", client.rec.key.addr);
+	inet_pton(AF_INET, "172.17.0.3", client.rec.nat.addr);
+	client.rec.buckets = malloc(sizeof(b));
+	memcpy(client.rec.buckets, b, sizeof(b));
+	server.rec.buckets = malloc(sizeof(b[0]));
+	memcpy(server.rec.buckets, b, sizeof(b[0]));
 	assert_int_equal(report_add_edge(r, &client), 0);
 	assert_int_equal(report_add_edge(r, &server), 0);
 	r->history_s = 3600;
@@ -206,13 +211,19 @@ static void edges_round_trip(void **state)
 	assert_string_equal(a, b2);
 	assert_int_equal(back->n_edges, 2);
 	assert_int_equal(back->history_s, 3600);
-	assert_memory_equal(&back->edges[0].key, &client.key, sizeof(client.key));
-	assert_true(back->edges[0].nat.nat);
-	assert_int_equal(back->edges[0].nat.port, 80);
-	assert_int_equal(back->edges[0].last_pid, 31337);
-	assert_int_equal(back->edges[1].key.role, CTOPO_EDGE_SERVER);
-	assert_int_equal(back->edges[1].key.port, 80);
-	edge_window_sum(back->edges[0].buckets, back->edges[0].n_buckets, 0, 1795000200000000000ull, &sum, NULL, NULL);
+	assert_memory_equal(&back->edges[0].rec.key, &client.rec.key, sizeof(client.rec.key));
+	assert_true(back->edges[0].rec.nat.nat);
+	assert_int_equal(back->edges[0].rec.nat.port, 80);
+	assert_int_equal(back->edges[0].rec.last_pid, 31337);
+	assert_int_equal(back->edges[1].rec.key.role, CTOPO_EDGE_SERVER);
+	assert_int_equal(back->edges[1].rec.key.port, 80);
+	/* the container of each side, as the daemon found it from the edge's cgroup */
+	assert_string_equal(back->edges[0].container_id, client.container_id);
+	assert_string_equal(back->edges[1].container_id, "bbbb");
+	assert_int_equal(back->edges[1].rec.key.cgroup_id, 12);
+	assert_non_null(strstr(a, "\"container_id\":\"bbbb\""));
+	edge_window_sum(back->edges[0].rec.buckets, back->edges[0].rec.n_buckets, 0, 1795000200000000000ull, &sum, NULL,
+			NULL);
 	assert_int_equal(sum.opened, 41);
 	assert_int_equal(sum.refused, 2);
 	assert_int_equal(sum.bytes_received, 123456);
