@@ -139,11 +139,14 @@ const struct report_container *render_map_container(const struct report *r, uint
 		if (matches == 1)
 			return only;
 	}
-	/* dockerd's resolver listens inside a container's netns, yet is a host process */
+	/* dockerd's resolver listens inside a container's netns, yet is a host process; and a
+	 * container that started after the process was first seen got the inode of a dead namespace
+	 * (an edge of the store outlives its namespace) */
 	if (netns && netns != r->host_netns && (!mntns || mntns != r->host_mntns)) {
 		matches = 0;
 		for (size_t i = 0; i < r->n_containers; i++)
-			if (r->containers[i].netns == netns && r->containers[i].running) {
+			if (r->containers[i].netns == netns && r->containers[i].running &&
+			    !(when > 0 && r->containers[i].started_at > when + START_SLACK_S)) {
 				only = &r->containers[i];
 				matches++;
 			}

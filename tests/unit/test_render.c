@@ -203,6 +203,11 @@ static void container_mapping_order(void **state)
 		assert_string_equal(render_map_container(r, 4026539999u, 0, NULL, 0, 110.2)->name, "client-1");
 		r->n_containers++;
 	}
+	/* a netns inode reused by a container that started after the process was first seen (an
+	 * edge of the store outlives its namespace): not that container's */
+	r->containers[3].started_at = 111;
+	assert_null(render_map_container(r, 0, 0, NULL, NS_DB, 105.0));
+	assert_string_equal(render_map_container(r, 0, 0, NULL, NS_DB, 112.0)->name, "db");
 	/* an id prefix found at build time */
 	assert_string_equal(render_map_container(r, 0, 0, "cccc0000", 0, 0)->name, "sidecar");
 	report_free(r);
