@@ -96,7 +96,8 @@ int main(int argc, char **argv)
 	printf("| edges | store bytes/edge | buckets/edge | maintain ms | build ms | serialise ms | JSON MB | parse ms | render (by name, 60 s) ms |\n");
 	printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 	for (int si = 0; si < n_sizes; si++) {
-		double t_maint[MAX_RUNS], t_build[MAX_RUNS], t_ser[MAX_RUNS], t_parse[MAX_RUNS], t_render[MAX_RUNS];
+		double t_maint[MAX_RUNS] = { 0 }, t_build[MAX_RUNS] = { 0 }, t_ser[MAX_RUNS] = { 0 };
+		double t_parse[MAX_RUNS] = { 0 }, t_render[MAX_RUNS] = { 0 };
 		struct edges_stats st = { 0 };
 		size_t json_len = 0;
 
