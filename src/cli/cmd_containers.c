@@ -143,6 +143,7 @@ static void print_json_container(struct jsonw *w, const struct containers *reg, 
 	jsonw_kv_string(w, "hostname", c->hostname);
 	jsonw_kv_string(w, "state", container_state_to_string(c->state));
 	jsonw_kv_string(w, "source", container_source_to_string(c->source));
+	jsonw_kv_string(w, "engine", c->engine[0] ? c->engine : NULL);
 	jsonw_kv_i64(w, "pid", c->pid);
 	jsonw_kv_u64(w, "netns", c->netns);
 	jsonw_kv_u64(w, "mntns", c->mntns);

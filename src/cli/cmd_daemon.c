@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "containers/docker.h"
 #include "daemon/daemon.h"
 #include "daemon/ipc.h"
 #include "hook/oci_state.h"
@@ -16,9 +17,10 @@ static void daemon_usage(FILE *out)
 	fprintf(out,
 		"Usage: ctopo daemon [OPTIONS]\n"
 		"\n"
-		"Track every TCP connection on this host with eBPF, name containers (Docker API and the\n"
-		"OCI hook's records), resolve NAT with conntrack, and serve a report every interval on a\n"
-		"unix socket to `ctopo ps`, `ctopo graph` and `ctopo stats`. Runs until SIGTERM or SIGINT.\n"
+		"Track every TCP connection on this host with eBPF, name containers (the Docker Engine API\n"
+		"of Docker and of podman, and the OCI hook's records), resolve NAT with conntrack, and serve\n"
+		"a report every interval on a unix socket to `ctopo ps`, `ctopo graph` and `ctopo stats`.\n"
+		"Runs until SIGTERM or SIGINT.\n"
 		"\n"
 		"Options:\n"
 		"  -s, --socket PATH        the socket to serve (default " IPC_DEFAULT_SOCKET
@@ -29,7 +31,11 @@ static void daemon_usage(FILE *out)
 		")\n"
 		"      --docker-host URL    unix:///PATH of the Docker Engine (default: $DOCKER_HOST, else\n"
 		"                           unix:///var/run/docker.sock)\n"
-		"      --no-docker          do not ask Docker for names\n"
+		"      --no-docker          do not ask Docker for names (same as --docker-host none)\n"
+		"      --podman-host URL    unix:///PATH of podman's Docker-compatible API (default:\n"
+		"                           $CONTAINER_HOST, else " PODMAN_DEFAULT_HOST
+		"; none: do not\n"
+		"                           ask podman; a socket that is not there is retried quietly)\n"
 		"      --no-ebpf            poll /proc/PID/net/tcp each interval instead of the BPF tracker\n"
 		"                           (short-lived connections are not seen in this mode)\n"
 		"      --retention SECONDS  how long stopped containers keep their names (default 300)\n"
@@ -56,6 +62,7 @@ int cmd_daemon(int argc, char **argv)
 		OPT_STATE_DIR = 256,
 		OPT_DOCKER_HOST,
 		OPT_NO_DOCKER,
+		OPT_PODMAN_HOST,
 		OPT_NO_EBPF,
 		OPT_RETENTION,
 		OPT_MAX_CONNS,
@@ -71,6 +78,7 @@ int cmd_daemon(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "docker-host", required_argument, NULL, OPT_DOCKER_HOST },
 		{ "no-docker", no_argument, NULL, OPT_NO_DOCKER },
+		{ "podman-host", required_argument, NULL, OPT_PODMAN_HOST },
 		{ "no-ebpf", no_argument, NULL, OPT_NO_EBPF },
 		{ "retention", required_argument, NULL, OPT_RETENTION },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
@@ -113,6 +121,9 @@ int cmd_daemon(int argc, char **argv)
 			break;
 		case OPT_NO_DOCKER:
 			o.no_docker = true;
+			break;
+		case OPT_PODMAN_HOST:
+			o.podman_host = optarg;
 			break;
 		case OPT_NO_EBPF:
 			o.no_ebpf = true;

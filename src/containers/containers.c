@@ -334,6 +334,8 @@ static int merge_into(struct containers *reg, struct record *r, const struct con
 	}
 	if (is_new || c->source != CONTAINER_SOURCE_DOCKER)
 		c->source = info->source;
+	if (info->engine[0])
+		snprintf(c->engine, sizeof(c->engine), "%.*s", (int)sizeof(c->engine) - 1, info->engine);
 	c->state = info->state;
 	if (info->pid > 0)
 		c->pid = info->pid;

@@ -56,6 +56,9 @@ struct container {
 	struct container_label *labels;
 	size_t n_labels;
 	enum container_source source;
+	/* the engine that runs it: "docker", "podman" (its Docker-compatible API, or a hook record
+	 * podman annotated), "" when unknown (a plain runc/crun bundle) */
+	char engine[16];
 	enum container_state state;
 	pid_t pid;      /* the container's init process; the last one it had once stopped */
 	uint64_t mntns; /* inodes of /proc/PID/ns/mnt and /proc/PID/ns/net of that process */
@@ -80,7 +83,7 @@ void containers_free(struct containers *reg);
 
 /* Insert or update the record with info->id (1..128 of [A-Za-z0-9_+.-], else -EINVAL: an id
  * with '/' or control bytes is refused). What info leaves
- * empty (NULL string, 0 inode, no labels) keeps the value known before, so the hook and Docker
+ * empty (NULL string, "" engine, 0 inode, no labels) keeps the value known before, so the hook and Docker
  * complete each other; a Docker record stays a Docker record. Everything is copied. */
 int containers_upsert(struct containers *reg, const struct container *info);
 

@@ -41,6 +41,11 @@ int docker_host_to_socket_path(const char *host, char *ret_path, size_t size)
 	return 0;
 }
 
+bool docker_host_is_none(const char *host)
+{
+	return host && !strcmp(host, "none");
+}
+
 /* ---- requests ---- */
 
 static void request_free(struct request *r)
@@ -199,7 +204,8 @@ static void connection_failed(struct docker_client *c, int err, const char *reas
 		c->stats.disconnects++;
 		c->warned_unavailable = true;
 		c->news |= DOCKER_NEWS_LOST;
-	} else if (!c->warned_unavailable) {
+	} else if (!c->warned_unavailable && !(c->configured == DOCKER_ENGINE_PODMAN && err == -ENOENT)) {
+		/* podman runs without a service: its socket missing is the usual case, no news */
 		c->warned_unavailable = true;
 		c->news |= DOCKER_NEWS_UNAVAILABLE;
 	}
@@ -395,6 +401,8 @@ static int ping_done(struct docker_client *c, struct request *r)
 	}
 	c->api_major = major;
 	c->api_minor = minor;
+	snprintf(c->engine, sizeof(c->engine), "%s",
+		 docker_parse_ping_engine(r->headers ? r->headers : "", r->headers_len));
 	snprintf(c->api_version, sizeof(c->api_version), "%u.%u", major, minor);
 	return c->watch_events ? start_events(c) : start_listing(c);
 }
@@ -574,12 +582,17 @@ static int on_retry_timer(int fd, void *userdata)
 int docker_client_new(const struct docker_client_options *opts, struct containers *registry, struct docker_client **ret)
 {
 	struct docker_client *c;
-	const char *host = opts && opts->host && *opts->host ? opts->host : getenv("DOCKER_HOST");
+	bool podman = opts && opts->engine == DOCKER_ENGINE_PODMAN;
+	const char *host =
+		opts && opts->host && *opts->host ? opts->host : getenv(podman ? "CONTAINER_HOST" : "DOCKER_HOST");
 	int r;
 
+	if (podman && (!host || !*host))
+		host = PODMAN_DEFAULT_HOST;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	c->configured = podman ? DOCKER_ENGINE_PODMAN : DOCKER_ENGINE_DOCKER;
 	c->retry_timer_fd = -1;
 	r = docker_host_to_socket_path(host, c->socket_path, sizeof(c->socket_path));
 	if (r < 0) {
@@ -728,6 +741,11 @@ const char *docker_client_host(const struct docker_client *c)
 const char *docker_client_api_version(const struct docker_client *c)
 {
 	return c->api_version;
+}
+
+const char *docker_client_engine(const struct docker_client *c)
+{
+	return c->engine;
 }
 
 const char *docker_client_last_error(const struct docker_client *c)

@@ -21,6 +21,8 @@
 #include "containers/containers.h"
 
 #define DOCKER_DEFAULT_HOST "unix:///var/run/docker.sock"
+/* rootful podman's Docker-compatible API (`podman system service`, podman.socket) */
+#define PODMAN_DEFAULT_HOST "unix:///run/podman/podman.sock"
 #define DOCKER_API_VERSION_MIN_MAJOR 1 /* Actor in events, Config.Labels: API 1.24 (Docker 1.12) */
 #define DOCKER_API_VERSION_MIN_MINOR 24
 /* The newest API whose fields we read has been checked against; a newer daemon is spoken to at
@@ -28,8 +30,16 @@
 #define DOCKER_API_VERSION_MAX_MAJOR 1
 #define DOCKER_API_VERSION_MAX_MINOR 47
 
+/* Which engine a socket is configured for: its default socket, its words in messages. The engine
+ * that answers is what its ping says (docker_client_engine). */
+enum docker_engine {
+	DOCKER_ENGINE_DOCKER, /* $DOCKER_HOST, else DOCKER_DEFAULT_HOST */
+	DOCKER_ENGINE_PODMAN, /* $CONTAINER_HOST, else PODMAN_DEFAULT_HOST; a missing socket is no news */
+};
+
 struct docker_client_options {
-	const char *host;            /* "unix:///PATH" or "/PATH"; NULL: $DOCKER_HOST, else the default */
+	enum docker_engine engine;
+	const char *host;            /* "unix:///PATH" or "/PATH"; NULL: the engine's default */
 	bool watch_events;           /* keep /events open and follow it (the daemon); off for one-shots */
 	unsigned request_timeout_ms; /* ping, list, inspect; 0: 5000 */
 	unsigned backoff_min_ms;     /* first reconnect delay; 0: 200 */
@@ -81,6 +91,8 @@ int docker_client_wait_synced(struct docker_client *c, int timeout_ms);
 enum docker_client_state docker_client_state(const struct docker_client *c);
 const char *docker_client_host(const struct docker_client *c);        /* "unix:///var/run/docker.sock" */
 const char *docker_client_api_version(const struct docker_client *c); /* "1.41"; "" before the first ping */
+/* "docker" or "podman", as its last ping said; "" before the first ping */
+const char *docker_client_engine(const struct docker_client *c);
 void docker_client_get_stats(const struct docker_client *c, struct docker_client_stats *ret);
 /* Why the last connection attempt failed or the connection was lost ("No such file or
  * directory", "the events stream was closed"); "" once synced. */
@@ -88,7 +100,8 @@ const char *docker_client_last_error(const struct docker_client *c);
 
 /* What happened that a user should hear of, once: a set of bits, cleared by taking them. */
 enum docker_client_news {
-	DOCKER_NEWS_UNAVAILABLE = 1 << 0, /* the first attempt failed (later retries are no news) */
+	DOCKER_NEWS_UNAVAILABLE = 1 << 0, /* the first attempt failed (later retries are no news; a
+					   * podman socket that is not there is none) */
 	DOCKER_NEWS_LOST = 1 << 1,        /* a synced connection went away; reconnecting */
 	DOCKER_NEWS_SYNCED = 1 << 2,      /* the first complete list */
 	DOCKER_NEWS_RESYNCED = 1 << 3,    /* synced again after a loss */
@@ -98,5 +111,8 @@ unsigned docker_client_take_news(struct docker_client *c);
 /* Resolve the host the way the docker CLI does: the option, else $DOCKER_HOST, else the default.
  * Writes the socket path; -EPROTONOSUPPORT for tcp:// and the like, -ENAMETOOLONG. */
 int docker_host_to_socket_path(const char *host, char *ret_path, size_t size);
+
+/* `--docker-host none`, `--podman-host none`: that engine is not asked. */
+bool docker_host_is_none(const char *host);
 
 #endif

@@ -58,6 +58,7 @@ int docker_apply_inspect(struct docker_client *c, const struct docker_container 
 	int r;
 
 	snprintf(info.id, sizeof(info.id), "%s", d->id);
+	snprintf(info.engine, sizeof(info.engine), "%s", c->engine);
 	if (shared)
 		snprintf(info.shares_netns_with, sizeof(info.shares_netns_with), "%s", shared);
 	r = borrow_labels(d->labels, d->n_labels, &labels);
@@ -130,6 +131,7 @@ static int apply_event(struct docker_client *c, const struct docker_event *ev)
 	if (known && ev->action == DOCKER_EVENT_CREATE)
 		info.state = known->state;
 	snprintf(info.id, sizeof(info.id), "%s", ev->id);
+	snprintf(info.engine, sizeof(info.engine), "%s", c->engine);
 	if (borrow_labels(ev->attributes, ev->n_attributes, &labels) < 0)
 		return -ENOMEM;
 	info.labels = labels;
@@ -192,7 +194,8 @@ void docker_skip_event(const char *message, void *userdata)
 	log_debug("docker: skipped an event: %s", message);
 }
 
-/* A relisted registry: containers that vanished while we were away are stopped now. */
+/* A relisted registry: containers of this engine that vanished while we were away are stopped now
+ * (another engine's are not in this list). */
 void docker_stop_unlisted(struct docker_client *c, const struct docker_container_list *list)
 {
 	uint64_t now = clock_real_ns();
@@ -201,7 +204,8 @@ void docker_stop_unlisted(struct docker_client *c, const struct docker_container
 		const struct container *rec = containers_get(c->registry, i);
 		bool listed = false;
 
-		if (rec->source != CONTAINER_SOURCE_DOCKER || rec->state == CONTAINER_STOPPED)
+		if (rec->source != CONTAINER_SOURCE_DOCKER || rec->state == CONTAINER_STOPPED ||
+		    strcmp(rec->engine, c->engine))
 			continue;
 		for (size_t j = 0; j < list->n && !listed; j++)
 			listed = !strcmp(list->v[j].id, rec->id);

@@ -59,6 +59,8 @@ enum phase {
 struct docker_client {
 	char host[512];
 	char socket_path[256];
+	enum docker_engine configured; /* which option named the socket: its words in messages */
+	char engine[16];               /* what its ping said: "docker", "podman" */
 	struct containers *registry;
 	bool watch_events;
 	unsigned request_timeout_ms, backoff_min_ms, backoff_max_ms, backoff_ms;

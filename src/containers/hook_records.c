@@ -45,6 +45,10 @@ int hook_record_apply(struct containers *reg, const struct oci_record *rec)
 	if (!rec->id || strlen(rec->id) >= sizeof(c.id))
 		return -EINVAL;
 	snprintf(c.id, sizeof(c.id), "%s", rec->id);
+	for (size_t i = 0; i < rec->n_annotations; i++)
+		if (!strcmp(rec->annotations[i].key, "io.container.manager") &&
+		    !strcmp(rec->annotations[i].value, "libpod"))
+			snprintf(c.engine, sizeof(c.engine), "podman");
 	/* the annotations the hook kept (io.kubernetes.*, nerdctl/name, ...) are the container's labels,
 	 * unless Docker gave it labels already (a hook run by a wrapper runtime under Docker): those
 	 * are the container's own, Compose's among them */

@@ -32,6 +32,15 @@
 #define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */
 #define RECORD_SWEEP_MS 10000    /* expired hook records are looked for at most this often */
 
+struct daemon;
+
+/* A Docker Engine API socket the daemon follows. */
+struct engine {
+	struct daemon *d;
+	struct docker_client *client; /* NULL: not asked */
+	bool podman;                  /* the socket of --podman-host */
+};
+
 struct daemon {
 	const struct daemon_options *o;
 	struct loop *loop;
@@ -39,7 +48,7 @@ struct daemon {
 	struct nat *nat;
 	struct containers *containers;
 	struct cgroup_watch *cgroup_watch;
-	struct docker_client *docker;
+	struct engine docker, podman; /* Docker's socket, podman's Docker-compatible one */
 	struct ipc_server *ipc;
 	struct netinfo_cache *addresses;
 	int inotify_fd;
@@ -80,38 +89,62 @@ static int on_nat(struct loop *l, int fd, uint32_t events, void *userdata)
 	return 0;
 }
 
-/* What the Docker client has to say, said once here: it retries quietly and names stay meanwhile. */
-static void say_docker_news(struct daemon *d)
+/* What an engine's client has to say, said once here: it retries quietly and names stay meanwhile. */
+static void say_engine_news(struct engine *e)
 {
-	unsigned news = docker_client_take_news(d->docker);
-	const char *host = docker_client_host(d->docker);
+	unsigned news = docker_client_take_news(e->client);
+	const char *host = docker_client_host(e->client);
 
-	if (news & DOCKER_NEWS_UNAVAILABLE)
+	if ((news & DOCKER_NEWS_UNAVAILABLE) && e->podman)
+		log_warning(
+			"podman's API at %s does not answer (%s): podman containers are named from the OCI hook's "
+			"records only until it does; run `podman system service --time 0`, point --podman-host at "
+			"its socket, or pass --podman-host none",
+			host, docker_client_last_error(e->client));
+	else if (news & DOCKER_NEWS_UNAVAILABLE)
 		log_warning(
 			"no Docker Engine at %s (%s): containers are named from the OCI hook's records only until "
 			"one answers; start dockerd, point --docker-host at its socket, or pass --no-docker",
-			host, docker_client_last_error(d->docker));
+			host, docker_client_last_error(e->client));
 	if (news & DOCKER_NEWS_LOST)
-		log_warning("lost the Docker Engine at %s (%s); reconnecting, names stay meanwhile", host,
-			    docker_client_last_error(d->docker));
+		log_warning("lost %s at %s (%s); reconnecting, names stay meanwhile",
+			    e->podman ? "podman" : "the Docker Engine", host, docker_client_last_error(e->client));
 	if (news & (DOCKER_NEWS_SYNCED | DOCKER_NEWS_RESYNCED))
-		log_info("%s Docker Engine at %s (API %s): %zu containers",
-			 news & DOCKER_NEWS_RESYNCED ? "reconnected to" : "using", host,
-			 docker_client_api_version(d->docker), containers_count(d->containers));
+		log_info("%s %s at %s (API %s): %zu containers",
+			 news & DOCKER_NEWS_RESYNCED ? "reconnected to" : "using",
+			 strcmp(docker_client_engine(e->client), "podman") ? "Docker Engine" : "podman", host,
+			 docker_client_api_version(e->client), containers_count(e->d->containers));
 }
 
-static int on_docker(struct loop *l, int fd, uint32_t events, void *userdata)
+static int on_engine(struct loop *l, int fd, uint32_t events, void *userdata)
 {
-	struct daemon *d = userdata;
-	int r = docker_client_process(d->docker);
+	struct engine *e = userdata;
+	int r = docker_client_process(e->client);
 
 	(void)l;
 	(void)fd;
 	(void)events;
 	if (r < 0)
-		log_warning("the Docker client failed: %s", strerror(-r));
-	say_docker_news(d);
+		log_warning("the %s client failed: %s", e->podman ? "podman" : "Docker", strerror(-r));
+	say_engine_news(e);
 	return 0;
+}
+
+/* Follow one engine's socket from now on; it is retried for as long as it does not answer. */
+static void start_engine(struct daemon *d, struct engine *e, enum docker_engine engine, const char *host)
+{
+	struct docker_client_options opt = { .engine = engine, .host = host, .watch_events = true };
+	int r = docker_client_new(&opt, d->containers, &e->client);
+
+	e->d = d;
+	e->podman = engine == DOCKER_ENGINE_PODMAN;
+	if (r < 0) {
+		log_warning("continuing without %s names: %s", e->podman ? "podman" : "Docker", strerror(-r));
+		return;
+	}
+	if (docker_client_start(e->client) == 0)
+		loop_add(d->loop, docker_client_fd(e->client), EPOLLIN, on_engine, e);
+	say_engine_news(e);
 }
 
 static int on_hook_records(struct loop *l, int fd, uint32_t events, void *userdata)
@@ -260,12 +293,29 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 	return 0;
 }
 
+/* "docker": "connected", "docker_reconnects", "docker_skipped", and the same for "podman" */
+static void write_engine_stats(struct jsonw *w, const char *name, const struct engine *e)
+{
+	struct docker_client_stats ds = { 0 };
+	char key[32];
+
+	if (e->client)
+		docker_client_get_stats(e->client, &ds);
+	jsonw_kv_string(w, name,
+			!e->client                                               ? "disabled"
+			: docker_client_state(e->client) == DOCKER_CLIENT_SYNCED ? "connected"
+										 : "disconnected");
+	snprintf(key, sizeof(key), "%s_reconnects", name);
+	jsonw_kv_u64(w, key, ds.disconnects);
+	snprintf(key, sizeof(key), "%s_skipped", name);
+	jsonw_kv_u64(w, key, ds.records_skipped + ds.events_skipped);
+}
+
 static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 {
 	struct collector_stats cs;
 	struct ipc_server_stats is;
 	struct nat_stats ns = { 0 };
-	struct docker_client_stats ds = { 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
@@ -277,8 +327,6 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	ipc_server_get_stats(d->ipc, &is);
 	if (d->nat)
 		nat_get_stats(d->nat, &ns);
-	if (d->docker)
-		docker_client_get_stats(d->docker, &ds);
 	jsonw_init(&w, out);
 	jsonw_object_begin(&w);
 	jsonw_kv_u64(&w, "version", 1);
@@ -315,12 +363,8 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "conntrack_unexpected", ns.unexpected);
 	jsonw_kv_u64(&w, "containers", containers_count(d->containers));
 	jsonw_kv_u64(&w, "cgroups_learnt", containers_cgroups_learnt(d->containers));
-	jsonw_kv_string(&w, "docker",
-			!d->docker                                               ? "disabled"
-			: docker_client_state(d->docker) == DOCKER_CLIENT_SYNCED ? "connected"
-										 : "disconnected");
-	jsonw_kv_u64(&w, "docker_reconnects", ds.disconnects);
-	jsonw_kv_u64(&w, "docker_skipped", ds.records_skipped + ds.events_skipped);
+	write_engine_stats(&w, "docker", &d->docker);
+	write_engine_stats(&w, "podman", &d->podman);
 	jsonw_kv_u64(&w, "clients_served", is.served);
 	jsonw_kv_u64(&w, "clients_refused", is.refused);
 	jsonw_object_end(&w);
@@ -390,9 +434,11 @@ static void daemon_teardown(struct daemon *d)
 		loop_remove(d->loop, d->inotify_fd);
 		close(d->inotify_fd);
 	}
-	if (d->docker)
-		loop_remove(d->loop, docker_client_fd(d->docker));
-	docker_client_free(d->docker);
+	for (struct engine *e = &d->docker; e; e = e == &d->docker ? &d->podman : NULL) {
+		if (e->client)
+			loop_remove(d->loop, docker_client_fd(e->client));
+		docker_client_free(e->client);
+	}
 	nat_free(d->nat);
 	if (d->collector && collector_fd(d->collector) >= 0)
 		loop_remove(d->loop, collector_fd(d->collector));
@@ -413,7 +459,6 @@ int daemon_run(const struct daemon_options *o)
 					.forget_closed = true,
 					.edges = { .max_edges = o->max_edges, .history_ns = o->history_ns } };
 	struct nat_options no = { .subscribe = true, .rcvbuf_bytes = o->conntrack_rcvbuf };
-	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = true };
 	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = clock_mono_ms() };
 	struct errmsg why = { "" };
 	int r;
@@ -445,15 +490,10 @@ int daemon_run(const struct daemon_options *o)
 			"cannot watch the OCI hook's records in %s (%s): containers the hook records from now "
 			"on stay unnamed; check --state-dir",
 			o->state_dir, strerror(-r));
-	if (!o->no_docker) {
-		r = docker_client_new(&dopt, d.containers, &d.docker);
-		if (r < 0)
-			log_warning("continuing without Docker names: %s", strerror(-r));
-		else if (docker_client_start(d.docker) == 0)
-			loop_add(d.loop, docker_client_fd(d.docker), EPOLLIN, on_docker, &d);
-		if (d.docker)
-			say_docker_news(&d);
-	}
+	if (!o->no_docker && !docker_host_is_none(o->docker_host))
+		start_engine(&d, &d.docker, DOCKER_ENGINE_DOCKER, o->docker_host);
+	if (!docker_host_is_none(o->podman_host))
+		start_engine(&d, &d.podman, DOCKER_ENGINE_PODMAN, o->podman_host);
 
 	r = collector_new(&co, &d.collector, &why);
 	if (r < 0) {

@@ -15,8 +15,9 @@
 struct daemon_options {
 	const char *socket_path; /* IPC_DEFAULT_SOCKET */
 	const char *state_dir;   /* the hook's records; OCI_STATE_DEFAULT_DIR */
-	const char *docker_host; /* NULL: $DOCKER_HOST or the default socket */
+	const char *docker_host; /* NULL: $DOCKER_HOST or the default socket; "none": not asked */
 	bool no_docker;
+	const char *podman_host; /* NULL: $CONTAINER_HOST or /run/podman/podman.sock; "none": not asked */
 	bool no_ebpf;
 	uint32_t interval_ms;      /* 3000 */
 	uint64_t retention_ms;     /* how long stopped containers keep their names; 300000 */

@@ -154,6 +154,7 @@ static void fill_container(struct report_container *rc, const struct container *
 	}
 	snprintf(rc->image, sizeof(rc->image), "%s", c->image ? c->image : "");
 	snprintf(rc->source, sizeof(rc->source), "%s", container_source_to_string(c->source));
+	snprintf(rc->engine, sizeof(rc->engine), "%s", c->engine);
 }
 
 /* The edge store's copy, its monotonic times turned into UNIX time. */

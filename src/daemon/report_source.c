@@ -22,18 +22,27 @@
 #define DAEMON_TIMEOUT_MS 10000
 #define DOCKER_ONESHOT_TIMEOUT_MS 5000
 
-static void load_docker(const struct report_source_options *o, struct containers *reg)
+/* The names one engine's socket gives. A podman socket that is not there is the usual case (podman
+ * runs without a service): said with -v only. */
+static void load_engine(struct containers *reg, enum docker_engine engine, const char *host)
 {
-	struct docker_client_options dopt = { .host = o->docker_host, .watch_events = false };
+	struct docker_client_options dopt = { .engine = engine, .host = host, .watch_events = false };
 	struct docker_client *dc = NULL;
 	int r;
 
-	if (o->no_docker)
+	if (docker_host_is_none(host))
 		return;
 	r = docker_client_new(&dopt, reg, &dc);
 	if (r == 0)
 		r = docker_client_wait_synced(dc, DOCKER_ONESHOT_TIMEOUT_MS);
-	if (r < 0)
+	if (r < 0 && engine == DOCKER_ENGINE_PODMAN)
+		log_msg(r == -ENOENT ? LOG_DEBUG : LOG_WARNING,
+			"podman's API at %s does not answer (%s): this snapshot names podman containers from the "
+			"OCI hook's records only; run `podman system service --time 0`, point --podman-host at its "
+			"socket, or pass --podman-host none",
+			dc ? docker_client_host(dc) : "?",
+			dc && *docker_client_last_error(dc) ? docker_client_last_error(dc) : strerror(-r));
+	else if (r < 0)
 		log_warning(
 			"no Docker Engine at %s (%s): this snapshot names containers from the OCI hook's records "
 			"only; start dockerd, point --docker-host at its socket, or pass --no-docker",
@@ -81,7 +90,9 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 	if (r < 0)
 		goto out;
 	hook_records_load(reg, o->state_dir ? o->state_dir : OCI_STATE_DEFAULT_DIR);
-	load_docker(o, reg);
+	if (!o->no_docker)
+		load_engine(reg, DOCKER_ENGINE_DOCKER, o->docker_host);
+	load_engine(reg, DOCKER_ENGINE_PODMAN, o->podman_host);
 	src = (struct report_sources){ .conns = &conns, .nat = nat, .containers = reg, .namespaces = ns };
 	r = report_build(&src, ret);
 	if (r < 0)
@@ -112,6 +123,9 @@ bool report_source_option(struct report_source_options *o, int c, const char *ar
 		return true;
 	case REPORT_SOURCE_OPT_NO_DOCKER:
 		o->no_docker = true;
+		return true;
+	case REPORT_SOURCE_OPT_PODMAN_HOST:
+		o->podman_host = arg;
 		return true;
 	default:
 		return false;

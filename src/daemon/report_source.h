@@ -13,9 +13,10 @@ struct report_source_options {
 	const char *socket_path; /* the daemon's; NULL: the default */
 	bool no_daemon;          /* always take a snapshot here */
 	bool no_ebpf;            /* the snapshot reads /proc/PID/net/tcp rather than sock_diag */
-	const char *docker_host; /* NULL: $DOCKER_HOST or the default */
+	const char *docker_host; /* NULL: $DOCKER_HOST or the default; "none": not asked */
 	bool no_docker;
-	const char *state_dir; /* the hook's records; NULL: the default */
+	const char *podman_host; /* NULL: $CONTAINER_HOST or the default; "none": not asked */
+	const char *state_dir;   /* the hook's records; NULL: the default */
 };
 
 /* The command-line options ps and graph share for where their report comes from: the entries for
@@ -26,6 +27,7 @@ enum {
 	REPORT_SOURCE_OPT_NO_EBPF,
 	REPORT_SOURCE_OPT_DOCKER_HOST,
 	REPORT_SOURCE_OPT_NO_DOCKER,
+	REPORT_SOURCE_OPT_PODMAN_HOST,
 };
 
 #define REPORT_SOURCE_LONGOPTS                                                             \
@@ -33,6 +35,7 @@ enum {
 		{ "no-daemon", no_argument, NULL, REPORT_SOURCE_OPT_NO_DAEMON },           \
 		{ "no-ebpf", no_argument, NULL, REPORT_SOURCE_OPT_NO_EBPF },               \
 		{ "docker-host", required_argument, NULL, REPORT_SOURCE_OPT_DOCKER_HOST }, \
+		{ "podman-host", required_argument, NULL, REPORT_SOURCE_OPT_PODMAN_HOST }, \
 	{                                                                                  \
 		"no-docker", no_argument, NULL, REPORT_SOURCE_OPT_NO_DOCKER                \
 	}
@@ -42,7 +45,9 @@ enum {
 	"      --no-daemon           take a snapshot even when the daemon runs\n"                     \
 	"      --no-ebpf             the snapshot reads /proc/PID/net/tcp instead of sock_diag\n"     \
 	"      --docker-host URL     the Docker Engine (default: $DOCKER_HOST or the local socket)\n" \
-	"      --no-docker           do not ask Docker for container names\n"
+	"      --no-docker           do not ask Docker for container names\n"                         \
+	"      --podman-host URL     podman's API socket (default: $CONTAINER_HOST or\n"              \
+	"                            /run/podman/podman.sock; none: do not ask podman)\n"
 
 /* Apply getopt's c (with arg) when it is one of those; false when it is not. */
 bool report_source_option(struct report_source_options *o, int c, const char *arg);

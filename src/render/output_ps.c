@@ -670,6 +670,7 @@ int output_ps_json(FILE *out, const struct report *r, const struct ps_options *o
 		jsonw_kv_u64(&w, "netns", c->netns);
 		jsonw_kv_u64(&w, "mntns", c->mntns);
 		jsonw_kv_string(&w, "source", c->source);
+		jsonw_kv_string(&w, "engine", c->engine[0] ? c->engine : NULL);
 		if (c->project[0] || c->service[0]) {
 			jsonw_kv_string(&w, "project", c->project);
 			jsonw_kv_string(&w, "service", c->service);

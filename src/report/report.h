@@ -73,6 +73,7 @@ struct report_container {
 	double started_at;             /* UNIX seconds; 0 when unknown */
 	double stopped_at;             /* UNIX seconds; 0 while running or when unknown */
 	char source[16];               /* "docker", "oci-hook" */
+	char engine[16];               /* "docker", "podman"; "" when unknown (a plain runc bundle) */
 	char project[REPORT_NAME_LEN]; /* Compose's project and service (labels); "" when none */
 	char service[REPORT_NAME_LEN];
 	struct report_port ports[REPORT_PORTS_MAX];

@@ -161,6 +161,8 @@ void report_write_json(FILE *out, const struct report *r)
 		jsonw_key(&w, "stopped_at");
 		jsonw_double(&w, c->stopped_at, 6);
 		jsonw_kv_string(&w, "source", c->source);
+		if (c->engine[0])
+			jsonw_kv_string(&w, "engine", c->engine);
 		if (c->project[0] || c->service[0]) {
 			jsonw_kv_string(&w, "project", c->project);
 			jsonw_kv_string(&w, "service", c->service);
@@ -378,6 +380,7 @@ static const struct json_field container_fields[] = {
 	FIELD("started_at", json_read_double, struct report_container, started_at),
 	FIELD("stopped_at", json_read_double, struct report_container, stopped_at),
 	TEXT("source", struct report_container, source),
+	TEXT("engine", struct report_container, engine),
 	TEXT("project", struct report_container, project),
 	TEXT("service", struct report_container, service),
 	{},

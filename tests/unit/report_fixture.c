@@ -40,6 +40,7 @@ static void add_container(struct report *r, const char *id, const char *name, ui
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	snprintf(c.image, sizeof(c.image), "ctopo-test/busybox:1");
 	snprintf(c.source, sizeof(c.source), "docker");
+	snprintf(c.engine, sizeof(c.engine), "docker");
 	assert_int_equal(report_add_container(r, &c), 0);
 }
 

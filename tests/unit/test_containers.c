@@ -131,10 +131,17 @@ static void two_sources_complete_each_other(void **state)
 	assert_string_equal(got->shares_netns_with, ID_HOST);
 	assert_int_equal(got->source, CONTAINER_SOURCE_DOCKER);
 
+	assert_string_equal(got->engine, ""); /* nobody said which engine yet */
+
+	/* podman's API names the engine; a hook record that says nothing of it keeps it */
+	snprintf(docker.engine, sizeof(docker.engine), "podman");
+	assert_int_equal(containers_upsert(reg, &docker), 0);
+	assert_string_equal(containers_find_by_id(reg, ID_SRV)->engine, "podman");
 	hook.pid = 0;
 	assert_int_equal(containers_upsert(reg, &hook), 0);
 	got = containers_find_by_id(reg, ID_SRV);
 	assert_string_equal(got->name, "srv");
+	assert_string_equal(got->engine, "podman");
 	assert_int_equal(got->source, CONTAINER_SOURCE_DOCKER); /* a Docker record stays one */
 	assert_int_equal(got->pid, 100);
 	assert_int_equal(containers_count(reg), 1);
