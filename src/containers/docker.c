@@ -438,6 +438,15 @@ static int list_done(struct docker_client *c, struct request *r)
 	return 0;
 }
 
+/* podman (4.3) answers an inspect of a container removed meanwhile with HTTP 500 and "container
+ * ID does not exist in database: no such container", where Docker says 404. */
+static bool is_no_such_container(const struct request *r)
+{
+	_cleanup_free_ char *message = r->body ? docker_parse_error_message(r->body, r->len) : NULL;
+
+	return message && strstr(message, "no such container");
+}
+
 static int inspect_done(struct docker_client *c, struct request *r, long code)
 {
 	struct docker_container d = { 0 };
@@ -445,7 +454,7 @@ static int inspect_done(struct docker_client *c, struct request *r, long code)
 	char reason[320];
 	int ret;
 
-	if (code == 404) {
+	if (code == 404 || (code == 500 && is_no_such_container(r))) {
 		/* removed before we asked: it stopped, if we knew it */
 		log_debug("docker: container %.12s is gone", r->id);
 		if (containers_find_by_id(c->registry, r->id) &&
