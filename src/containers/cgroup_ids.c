@@ -158,3 +158,14 @@ size_t cgroup_ids_count(const struct cgroup_ids *t)
 {
 	return t->n;
 }
+
+size_t cgroup_ids_count_unknown(const struct cgroup_ids *t, uint64_t since_ns, cgroup_ids_keep_fn known, void *userdata)
+{
+	size_t n = 0;
+
+	for (size_t b = 0; b < t->n_buckets; b++)
+		for (const struct entry *e = t->buckets[b]; e; e = e->next)
+			if (e->learnt_ns >= since_ns && !known(e->container_id, userdata))
+				n++;
+	return n;
+}

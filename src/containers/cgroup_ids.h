@@ -33,5 +33,8 @@ typedef bool (*cgroup_ids_keep_fn)(const char *container_id, void *userdata);
 size_t cgroup_ids_expire(struct cgroup_ids *t, uint64_t cutoff_ns, cgroup_ids_keep_fn keep, void *userdata);
 
 size_t cgroup_ids_count(const struct cgroup_ids *t);
+/* How many entries learnt at or after since_ns name a container for which known(id) says false. */
+size_t cgroup_ids_count_unknown(const struct cgroup_ids *t, uint64_t since_ns, cgroup_ids_keep_fn known,
+				void *userdata);
 
 #endif

@@ -468,6 +468,12 @@ size_t containers_cgroups_learnt(const struct containers *reg)
 	return cgroup_ids_count(reg->cgroups);
 }
 
+size_t containers_unnamed_cgroups(const struct containers *reg, uint64_t since_ns)
+{
+	/* has_record takes the registry as its userdata; it only reads it */
+	return cgroup_ids_count_unknown(reg->cgroups, since_ns, has_record, (void *)reg);
+}
+
 const struct container *containers_find_by_id(const struct containers *reg, const char *id)
 {
 	struct record *r = find_record(reg, id);

@@ -114,6 +114,10 @@ const struct container *containers_find_by_cgroup_id(const struct containers *re
 int containers_learn_cgroup(struct containers *reg, uint64_t cgroup_id, const char *path, bool truncated,
 			    uint64_t now_ns);
 size_t containers_cgroups_learnt(const struct containers *reg);
+/* The cgroups learnt at or after since_ns that name a container no record has yet: containers
+ * made just now whose runtime has not told their name yet (podman's events come a few hundred ms
+ * after the container was made). */
+size_t containers_unnamed_cgroups(const struct containers *reg, uint64_t since_ns);
 /* The container a live process runs in: its cgroup names the container (see cgroup.h), else its
  * mount namespace is one a container has (`docker exec`, a process that changed cgroup). */
 const struct container *containers_find_by_pid(const struct containers *reg, pid_t pid);

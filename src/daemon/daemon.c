@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,10 @@
 
 #define ADDRESS_MAX_AGE_MS 30000 /* interface addresses are re-read at most this often */
 #define RECORD_SWEEP_MS 10000    /* expired hook records are looked for at most this often */
+/* A report waits for the name of a container whose cgroup was seen at most this long ago (podman's
+ * events arrive 0.1-0.4 s after the fact here), and never longer than this nor an interval. */
+#define NAMING_WAIT_MS 1500
+#define NAMING_WAIT_STEP_MS 50
 
 struct daemon;
 
@@ -52,7 +57,10 @@ struct daemon {
 	struct ipc_server *ipc;
 	struct netinfo_cache *addresses;
 	int inotify_fd;
-	char *report_json; /* the latest report, serialised once, served many times */
+	int naming_wait_fd;        /* a one-shot timer: the report waits for a container's name */
+	uint64_t waiting_since_ms; /* 0: no report waiting */
+	uint64_t naming_waits;     /* reports that waited */
+	char *report_json;         /* the latest report, serialised once, served many times */
 	size_t report_len;
 	uint64_t started_ms, reports;
 	uint64_t last_sweep_ms;
@@ -247,27 +255,80 @@ static void say_lost_events(struct daemon *d)
 	d->lost_said = cs.tracker.lost;
 }
 
+/* The report of this interval, now. */
+static void report_now(struct daemon *d)
+{
+	struct netns_list namespaces = { 0 };
+	/* the namespaces, once for this report: NAT and the report's addresses both need them (when
+	 * listing fails, NAT keeps the ones it has and the report tries again and says so) */
+	bool have_namespaces = netns_discover(&namespaces) == 0;
+
+	if (d->nat && have_namespaces)
+		nat_update_namespaces(d->nat, &namespaces);
+	/* a failed report leaves the previous one served; the next interval tries again */
+	make_report(d, have_namespaces ? &namespaces : NULL);
+	say_lost_events(d);
+	netns_list_clear(&namespaces);
+	/* a burst (a storm of short connections, a big report) must not leave the daemon holding its
+	 * high-water mark of heap for good */
+	malloc_trim(0);
+}
+
+/* A container made in the last NAMING_WAIT_MS whose engine has not named it yet: podman's events
+ * come a few hundred ms after the container was made (its service tails an event log), and a
+ * container that lived 10 ms has its closed connections in one report only. That report waits for
+ * the name while an engine is followed, for at most NAMING_WAIT_MS after its cgroup was seen. */
+static bool names_pending(struct daemon *d)
+{
+	bool following = (d->docker.client && docker_client_state(d->docker.client) == DOCKER_CLIENT_SYNCED) ||
+			 (d->podman.client && docker_client_state(d->podman.client) == DOCKER_CLIENT_SYNCED);
+
+	if (d->cgroup_watch)
+		cgroup_watch_drain(d->cgroup_watch, learn_cgroup, d);
+	return following &&
+	       containers_unnamed_cgroups(d->containers, clock_real_ns() - NAMING_WAIT_MS * 1000000ull) > 0;
+}
+
+static uint64_t naming_wait_max_ms(const struct daemon *d)
+{
+	return d->o->interval_ms < NAMING_WAIT_MS ? d->o->interval_ms : NAMING_WAIT_MS;
+}
+
+/* The report waits for names: at most naming_wait_max_ms, looking every NAMING_WAIT_STEP_MS. */
+static int on_naming_wait(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	(void)l;
+	(void)events;
+	timerfd_drain(fd);
+	if (!d->waiting_since_ms)
+		return 0;
+	if (names_pending(d) && clock_mono_ms() - d->waiting_since_ms < naming_wait_max_ms(d)) {
+		timerfd_arm(fd, NAMING_WAIT_STEP_MS * 1000000ull);
+		return 0;
+	}
+	d->waiting_since_ms = 0;
+	report_now(d);
+	return 0;
+}
+
 static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct daemon *d = userdata;
 	struct collector_stats cs;
-	struct netns_list namespaces = { 0 };
-	bool have_namespaces;
 	uint64_t now = clock_mono_ms(), wall_ns;
 
 	(void)l;
 	(void)events;
 	timerfd_drain(fd);
+	if (d->waiting_since_ms)
+		return 0; /* this interval's report is still waiting for names */
 	collector_get_stats(d->collector, &cs);
 	if (now > d->last_events_ms)
 		d->events_per_s = (cs.tracker.events - d->last_events) * 1000.0 / (now - d->last_events_ms);
 	d->last_events = cs.tracker.events;
 	d->last_events_ms = now;
-	/* the namespaces, once for this interval: NAT and the report's addresses both need them (when
-	 * listing fails, NAT keeps the ones it has and the report tries again and says so) */
-	have_namespaces = netns_discover(&namespaces) == 0;
-	if (d->nat && have_namespaces)
-		nat_update_namespaces(d->nat, &namespaces);
 	wall_ns = clock_real_ns();
 	containers_expire(d->containers, wall_ns);
 	if (now - d->last_sweep_ms >= RECORD_SWEEP_MS) {
@@ -280,16 +341,15 @@ static int on_interval(struct loop *l, int fd, uint32_t events, void *userdata)
 		d->last_sweep_ms = now;
 	}
 	ipc_server_reap(d->ipc);
-	/* the cgroups made since the last report: their containers may be gone already */
-	if (d->cgroup_watch)
-		cgroup_watch_drain(d->cgroup_watch, learn_cgroup, d);
-	/* a failed report leaves the previous one served; the next interval tries again */
-	make_report(d, have_namespaces ? &namespaces : NULL);
-	say_lost_events(d);
-	netns_list_clear(&namespaces);
-	/* a burst (a storm of short connections, a big report) must not leave the daemon holding its
-	 * high-water mark of heap for good */
-	malloc_trim(0);
+	/* the cgroups made since the last report (names_pending drains them): their containers may be
+	 * gone already, and named by their engine's events only in a moment */
+	if (names_pending(d) && d->naming_wait_fd >= 0) {
+		d->waiting_since_ms = now;
+		d->naming_waits++;
+		timerfd_arm(d->naming_wait_fd, NAMING_WAIT_STEP_MS * 1000000ull);
+		return 0;
+	}
+	report_now(d);
 	return 0;
 }
 
@@ -363,6 +423,7 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "conntrack_unexpected", ns.unexpected);
 	jsonw_kv_u64(&w, "containers", containers_count(d->containers));
 	jsonw_kv_u64(&w, "cgroups_learnt", containers_cgroups_learnt(d->containers));
+	jsonw_kv_u64(&w, "naming_waits", d->naming_waits);
 	write_engine_stats(&w, "docker", &d->docker);
 	write_engine_stats(&w, "podman", &d->podman);
 	jsonw_kv_u64(&w, "clients_served", is.served);
@@ -434,6 +495,10 @@ static void daemon_teardown(struct daemon *d)
 		loop_remove(d->loop, d->inotify_fd);
 		close(d->inotify_fd);
 	}
+	if (d->naming_wait_fd >= 0) {
+		loop_remove(d->loop, d->naming_wait_fd);
+		close(d->naming_wait_fd);
+	}
 	for (struct engine *e = &d->docker; e; e = e == &d->docker ? &d->podman : NULL) {
 		if (e->client)
 			loop_remove(d->loop, docker_client_fd(e->client));
@@ -459,7 +524,7 @@ int daemon_run(const struct daemon_options *o)
 					.forget_closed = true,
 					.edges = { .max_edges = o->max_edges, .history_ns = o->history_ns } };
 	struct nat_options no = { .subscribe = true, .rcvbuf_bytes = o->conntrack_rcvbuf };
-	struct daemon d = { .o = o, .inotify_fd = -1, .started_ms = clock_mono_ms() };
+	struct daemon d = { .o = o, .inotify_fd = -1, .naming_wait_fd = -1, .started_ms = clock_mono_ms() };
 	struct errmsg why = { "" };
 	int r;
 
@@ -526,6 +591,11 @@ int daemon_run(const struct daemon_options *o)
 	r = loop_add_timer(d.loop, o->interval_ms, on_interval, &d);
 	if (r < 0)
 		goto out;
+	d.naming_wait_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d.naming_wait_fd < 0 || loop_add(d.loop, d.naming_wait_fd, EPOLLIN, on_naming_wait, &d) < 0) {
+		log_debug("no timer to wait for names (%m): reports do not wait for a container's name");
+		closep(&d.naming_wait_fd);
+	}
 	r = drop_privileges();
 	if (r < 0)
 		goto out;

@@ -47,7 +47,9 @@ cleanup() {
 			wait "$p" 2>/dev/null || true
 		fi
 	done
-	[ $rc -eq 0 ] || { echo "--- daemon log"; tail -n 40 "$work/daemon.log"; } >&2 2>/dev/null || true
+	[ $rc -eq 0 ] || { echo "--- daemon log"; grep -v 'namespace' "$work/daemon.log" | tail -n 40; } >&2 2>/dev/null || true
+	# CTOPO_TEST_KEEP=DIR: a failed run's reports, events and logs are kept there
+	[ $rc -eq 0 ] || [ -z "${CTOPO_TEST_KEEP:-}" ] || cp -r "$work" "$CTOPO_TEST_KEEP" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -166,8 +168,14 @@ latency=$(jq -s -r --slurpfile ev "$work/events.jsonl" --arg p "$P-cli-" "$conns
 	"$work/reports.jsonl")
 n_own=$(named_own "$P-cli-")
 n_peer=$(named_peer "$P-cli-")
-echo "podman_api: podman run --rm without a hook: $lifetimes; named on their own side: $n_own of $clients, as the server's peer: $n_peer of $clients; $latency"
-[ "$n_own" = "$clients" ] || fail "only $n_own of $clients short-lived podman clients named on their own side"
+waits=$("$CTOPO_BIN" stats --socket "$sock" | jq -r .naming_waits)
+echo "podman_api: podman run --rm without a hook: $lifetimes; named on their own side: $n_own of $clients, as the server's peer: $n_peer of $clients; $latency; $waits reports waited for a name"
+# each client's wget as the reports show it, for a failure's message
+seen_as() {
+	jq -s -c --arg srv "127.0.0.1:$port" "$conns_jq"' | [.[] | select(.process.name == "wget" and .remote == $srv)
+		| {owner, t, peer: .peer.container.name, cgroup: .process.cgroup}] | unique' "$work/reports.jsonl"
+}
+[ "$n_own" = "$clients" ] || fail "only $n_own of $clients short-lived podman clients named on their own side: $(seen_as)"
 [ "$n_peer" = "$clients" ] || fail "only $n_peer of $clients short-lived podman clients named as the server's peer"
 jq -s -e '[.[].containers[] | select(.name == "'"$P-srv"'" or (.name | startswith("'"$P-cli-"'")))]
 	| length > 0 and all(.engine == "podman" and .source == "docker")' "$work/reports.jsonl" >/dev/null ||

@@ -417,6 +417,25 @@ static void many_containers(void **state)
 	containers_free(reg);
 }
 
+/* A cgroup made for a container that no engine has named yet (a `podman run --rm` whose events
+ * are still on their way) is counted while recent, and no more once its record came. */
+static void cgroups_waiting_for_a_name(void **state)
+{
+	struct containers *reg = new_registry(60 * SEC);
+	struct container pod = running(ID_SRV, "pod-cli", 0, 0);
+
+	(void)state;
+	/* podman with the cgroupfs manager, as captured here */
+	assert_int_equal(containers_learn_cgroup(reg, 501, "/libpod_parent/libpod-" ID_SRV, false, 100 * SEC), 1);
+	assert_int_equal(containers_learn_cgroup(reg, 502, "/system.slice/cron.service", false, 100 * SEC), 0);
+	assert_int_equal(containers_unnamed_cgroups(reg, 97 * SEC), 1);
+	assert_int_equal(containers_unnamed_cgroups(reg, 101 * SEC), 0); /* not recent */
+	assert_int_equal(containers_upsert(reg, &pod), 0);
+	assert_int_equal(containers_unnamed_cgroups(reg, 97 * SEC), 0);
+	assert_string_equal(containers_find_by_cgroup_id(reg, 501)->name, "pod-cli");
+	containers_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +452,7 @@ int main(void)
 		cmocka_unit_test(by_pid_falls_back_to_mntns),
 		cmocka_unit_test(probe_refuses_a_reused_pid),
 		cmocka_unit_test(many_containers),
+		cmocka_unit_test(cgroups_waiting_for_a_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
