@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/util.h"
 
 struct command {
@@ -49,4 +51,34 @@ int cli_main(int argc, char **argv)
 	fprintf(stderr, "ctopo: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+int cli_report_option(struct report_source_options *src, int c, const char *arg, void (*command_usage)(FILE *out))
+{
+	switch (c) {
+	case 'v':
+		log_set_max_level(LOG_DEBUG);
+		return -1;
+	case 'h':
+		command_usage(stdout);
+		return 0;
+	default:
+		if (report_source_option(src, c, arg))
+			return -1;
+		command_usage(stderr);
+		return 2;
+	}
+}
+
+int cli_report_fetch(int argc, char **argv, const struct report_source_options *src, uint64_t since_ns,
+		     struct report **ret, bool *ret_from_daemon)
+{
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (report_fetch(src, ret, ret_from_daemon) < 0)
+		return 1; /* report_fetch said why */
+	report_source_check_since(*ret, *ret_from_daemon, since_ns);
+	return 0;
 }

@@ -94,27 +94,15 @@ int cmd_graph(int argc, char **argv)
 		case 'c':
 			filter.container = optarg;
 			break;
-		case 'v':
-			log_set_max_level(LOG_DEBUG);
-			break;
-		case 'h':
-			graph_usage(stdout);
-			return 0;
 		default:
-			if (report_source_option(&src, c, optarg))
-				break;
-			graph_usage(stderr);
-			return 2;
+			r = cli_report_option(&src, c, optarg, graph_usage);
+			if (r >= 0)
+				return r;
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	r = report_fetch(&src, &rep, &from_daemon);
-	if (r < 0)
-		return 1;
-	report_source_check_since(rep, from_daemon, filter.since_ns);
+	r = cli_report_fetch(argc, argv, &src, filter.since_ns, &rep, &from_daemon);
+	if (r > 0)
+		return r;
 	r = render_graph(rep, &filter, &g);
 	if (r == -ENOENT)
 		log_error("no container named or with an id starting '%s'", filter.container);

@@ -98,27 +98,15 @@ int cmd_ps(int argc, char **argv)
 			if (report_source_parse_since(optarg, &po.since_ns) < 0)
 				return 2;
 			break;
-		case 'v':
-			log_set_max_level(LOG_DEBUG);
-			break;
-		case 'h':
-			ps_usage(stdout);
-			return 0;
 		default:
-			if (report_source_option(&src, c, optarg))
-				break;
-			ps_usage(stderr);
-			return 2;
+			r = cli_report_option(&src, c, optarg, ps_usage);
+			if (r >= 0)
+				return r;
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	r = report_fetch(&src, &rep, &from_daemon);
-	if (r < 0)
-		return 1;
-	report_source_check_since(rep, from_daemon, po.since_ns);
+	r = cli_report_fetch(argc, argv, &src, po.since_ns, &rep, &from_daemon);
+	if (r > 0)
+		return r;
 	r = json ? output_ps_json(stdout, rep, &po) : output_ps_table(stdout, rep, &po);
 	if (r == -ENOENT)
 		log_error("no container named or with an id starting '%s'", po.container);
