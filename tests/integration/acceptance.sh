@@ -46,11 +46,7 @@ cleanup() {
 	docker rm -f "$sidecar" >/dev/null 2>&1 || true
 	[ -n "$image_built" ] && docker rmi -f "$image" >/dev/null 2>&1 || true
 	[ -n "$example_up" ] && "$example/down.sh" >/dev/null 2>&1 || true
-	if [ -n "$daemon" ]; then
-		kill -TERM "$daemon" 2>/dev/null || true
-		wait "$daemon" 2>/dev/null || true
-	fi
-	[ $rc -eq 0 ] || { echo "--- daemon log"; tail -n 30 "$work/daemon.log"; } >&2 2>/dev/null || true
+	stop_daemon "$daemon" "$work/daemon.log" $rc
 	rm -rf "$work"
 }
 trap cleanup EXIT

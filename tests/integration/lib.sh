@@ -23,3 +23,13 @@ wait_for() {
 ensure_tracefs() {
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 }
+
+# stop_daemon PID LOG RC: for a cleanup trap. SIGTERM the daemon started as PID (none when empty)
+# and wait for it; when the test failed (RC, the trap's $?, not 0) show the end of its LOG.
+stop_daemon() {
+	if [ -n "$1" ]; then
+		kill -TERM "$1" 2>/dev/null || true
+		wait "$1" 2>/dev/null || true
+	fi
+	[ "$3" -eq 0 ] || { echo "--- daemon log"; tail -n 30 "$2"; } >&2 2>/dev/null || true
+}

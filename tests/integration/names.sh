@@ -46,11 +46,7 @@ cleanup() {
 	docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null 2>&1 || true
 	podman ps -aq --filter "label=$label" 2>/dev/null | xargs -r podman rm -f >/dev/null 2>&1 || true
 	[ -n "$crun_id" ] && crun delete -f "$crun_id" >/dev/null 2>&1 || true
-	if [ -n "$daemon" ]; then
-		kill -TERM "$daemon" 2>/dev/null || true
-		wait "$daemon" 2>/dev/null || true
-	fi
-	[ $rc -eq 0 ] || { echo "--- daemon log"; tail -n 30 "$work/daemon.log"; } >&2 2>/dev/null || true
+	stop_daemon "$daemon" "$work/daemon.log" $rc
 	rm -rf "$work"
 }
 trap cleanup EXIT
