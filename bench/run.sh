@@ -6,6 +6,8 @@
 # Usage: bench/run.sh [--smoke] [--storm-only] [--build DIR]      (root; DIR defaults to ./build)
 #   --smoke       every benchmark, tiny (seconds in all, no timing asserts): the test suite runs this
 #   --storm-only  the storm (1) and the edge store (1b) only
+# Environment, to iterate quickly: BENCH_STORM_SECONDS, BENCH_STORM_ROUNDS, BENCH_STORM_CLIENTS
+# ("1 2"), BENCH_EDGES_SIZES ("1000 100000") override the storm's and the edge store's sizes.
 #
 # Traffic stays on loopback inside namespaces this script makes (ctopo-bench-*), port 18800-18899;
 # every loop is bounded; everything it starts or makes is removed on exit, even on failure.
@@ -19,7 +21,7 @@ while [ $# -gt 0 ]; do
 	--smoke) smoke=1 ;;
 	--storm-only) storm_only=1 ;;
 	--build) build=$2; shift ;;
-	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -57,6 +59,10 @@ else
 	HOOK_RUNS=1000
 	QUERY_CONTAINERS=1000; QUERY_PER_POD=10; QUERY_HELD=1000; QUERY_RUNS=50
 fi
+STORM_SECONDS=${BENCH_STORM_SECONDS:-$STORM_SECONDS}
+STORM_ROUNDS=${BENCH_STORM_ROUNDS:-$STORM_ROUNDS}
+STORM_CLIENTS=${BENCH_STORM_CLIENTS:-$STORM_CLIENTS}
+EDGES_SIZES=${BENCH_EDGES_SIZES:-$EDGES_SIZES}
 STORM_PORT=18800
 HOLD_PORT=18801
 INTERVAL=3   # the daemon's default report interval, seconds
