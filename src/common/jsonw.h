@@ -29,6 +29,8 @@ void jsonw_string_n(struct jsonw *w, const char *s, size_t n); /* stops at NUL o
 void jsonw_u64(struct jsonw *w, uint64_t v);
 void jsonw_i64(struct jsonw *w, int64_t v);
 void jsonw_double(struct jsonw *w, double v, int decimals);
+/* A time in ns written in seconds with `decimals` (0-9) decimals, rounded half up, exactly. */
+void jsonw_ns_as_s(struct jsonw *w, uint64_t ns, int decimals);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 

@@ -33,7 +33,7 @@ static void write_prefix(struct jsonw *w, const struct report_prefix *p)
 static void write_ns_as_s(struct jsonw *w, const char *key, uint64_t ns)
 {
 	jsonw_key(w, key);
-	jsonw_double(w, ns / 1e9, 6);
+	jsonw_ns_as_s(w, ns, 6);
 }
 
 /* An edge: its key, and its buckets as arrays in the order of EDGE_BUCKET_FIELDS. */
@@ -84,12 +84,12 @@ static void write_edge(struct jsonw *w, const struct report_edge *re)
 					    b->c.not_itemised };
 
 		jsonw_array_begin(w);
-		jsonw_double(w, b->start_ns / 1e9, 3);
+		jsonw_ns_as_s(w, b->start_ns, 3);
 		jsonw_u64(w, b->width_ns / 1000000000ull);
 		for (size_t j = 0; j < sizeof(counts) / sizeof(counts[0]); j++)
 			jsonw_u64(w, counts[j]);
-		jsonw_double(w, b->first_ns / 1e9, 6);
-		jsonw_double(w, b->last_ns / 1e9, 6);
+		jsonw_ns_as_s(w, b->first_ns, 6);
+		jsonw_ns_as_s(w, b->last_ns, 6);
 		jsonw_array_end(w);
 	}
 	jsonw_array_end(w);
