@@ -96,130 +96,190 @@ static void write_edge(struct jsonw *w, const struct report_edge *re)
 	jsonw_object_end(w);
 }
 
-void report_write_json(FILE *out, const struct report *r)
+static void write_conn(struct jsonw *w, const struct report_conn *c)
 {
-	struct jsonw w;
-
-	jsonw_init(&w, out);
-	jsonw_object_begin(&w);
-	jsonw_kv_u64(&w, "version", REPORT_JSON_VERSION);
-	jsonw_key(&w, "generated_at");
-	jsonw_double(&w, r->generated_at, 6);
-	jsonw_kv_u64(&w, "host_netns", r->host_netns);
-	jsonw_kv_u64(&w, "host_mntns", r->host_mntns);
-
-	jsonw_key(&w, "conns");
-	jsonw_array_begin(&w);
-	for (size_t i = 0; i < r->n_conns; i++) {
-		const struct report_conn *c = &r->conns[i];
-
-		jsonw_object_begin(&w);
-		jsonw_kv_u64(&w, "netns", c->netns);
-		write_endpoint(&w, "local", &c->local);
-		write_endpoint(&w, "remote", &c->remote);
-		if (c->nat) {
-			write_endpoint(&w, "peer_local", &c->peer_local);
-			write_endpoint(&w, "peer_remote", &c->peer_remote);
-		}
-		jsonw_kv_u64(&w, "direction", c->direction);
-		jsonw_kv_u64(&w, "state", c->state);
-		jsonw_kv_u64(&w, "pid", c->pid);
-		jsonw_key(&w, "comm");
-		jsonw_string_n(&w, c->comm, sizeof(c->comm));
-		jsonw_kv_u64(&w, "mntns", c->mntns);
-		jsonw_kv_u64(&w, "cgroup", c->cgroup_id);
-		if (c->container_id[0])
-			jsonw_kv_string(&w, "container_id", c->container_id);
-		jsonw_key(&w, "first_seen");
-		jsonw_double(&w, c->first_seen, 6);
-		jsonw_key(&w, "last_seen");
-		jsonw_double(&w, c->last_seen, 6);
-		jsonw_kv_u64(&w, "bytes_sent", c->bytes_sent);
-		jsonw_kv_u64(&w, "bytes_received", c->bytes_received);
-		jsonw_key(&w, "duration_ms");
-		jsonw_double(&w, c->duration_ms, 3);
-		jsonw_object_end(&w);
+	jsonw_object_begin(w);
+	jsonw_kv_u64(w, "netns", c->netns);
+	write_endpoint(w, "local", &c->local);
+	write_endpoint(w, "remote", &c->remote);
+	if (c->nat) {
+		write_endpoint(w, "peer_local", &c->peer_local);
+		write_endpoint(w, "peer_remote", &c->peer_remote);
 	}
-	jsonw_array_end(&w);
+	jsonw_kv_u64(w, "direction", c->direction);
+	jsonw_kv_u64(w, "state", c->state);
+	jsonw_kv_u64(w, "pid", c->pid);
+	jsonw_key(w, "comm");
+	jsonw_string_n(w, c->comm, sizeof(c->comm));
+	jsonw_kv_u64(w, "mntns", c->mntns);
+	jsonw_kv_u64(w, "cgroup", c->cgroup_id);
+	if (c->container_id[0])
+		jsonw_kv_string(w, "container_id", c->container_id);
+	jsonw_key(w, "first_seen");
+	jsonw_double(w, c->first_seen, 6);
+	jsonw_key(w, "last_seen");
+	jsonw_double(w, c->last_seen, 6);
+	jsonw_kv_u64(w, "bytes_sent", c->bytes_sent);
+	jsonw_kv_u64(w, "bytes_received", c->bytes_received);
+	jsonw_key(w, "duration_ms");
+	jsonw_double(w, c->duration_ms, 3);
+	jsonw_object_end(w);
+}
 
-	jsonw_key(&w, "containers");
-	jsonw_array_begin(&w);
-	for (size_t i = 0; i < r->n_containers; i++) {
-		const struct report_container *c = &r->containers[i];
-
-		jsonw_object_begin(&w);
-		jsonw_kv_string(&w, "id", c->id);
-		jsonw_kv_string(&w, "name", c->name);
-		jsonw_kv_string(&w, "image", c->image);
-		jsonw_kv_u64(&w, "pid", c->pid);
-		jsonw_kv_u64(&w, "mntns", c->mntns);
-		jsonw_kv_u64(&w, "netns", c->netns);
-		jsonw_kv_u64(&w, "cgroup", c->cgroup_id);
-		jsonw_kv_bool(&w, "running", c->running);
-		jsonw_key(&w, "started_at");
-		jsonw_double(&w, c->started_at, 6);
-		jsonw_key(&w, "stopped_at");
-		jsonw_double(&w, c->stopped_at, 6);
-		jsonw_kv_string(&w, "source", c->source);
-		if (c->engine[0])
-			jsonw_kv_string(&w, "engine", c->engine);
-		if (c->project[0] || c->service[0]) {
-			jsonw_kv_string(&w, "project", c->project);
-			jsonw_kv_string(&w, "service", c->service);
-		}
-		if (c->n_ports) {
-			jsonw_key(&w, "ports");
-			jsonw_array_begin(&w);
-			for (size_t j = 0; j < c->n_ports; j++) {
-				jsonw_object_begin(&w);
-				write_endpoint(&w, "host", &c->ports[j].host);
-				jsonw_kv_u64(&w, "container_port", c->ports[j].container_port);
-				jsonw_object_end(&w);
-			}
-			jsonw_array_end(&w);
-		}
-		jsonw_object_end(&w);
+static void write_container(struct jsonw *w, const struct report_container *c)
+{
+	jsonw_object_begin(w);
+	jsonw_kv_string(w, "id", c->id);
+	jsonw_kv_string(w, "name", c->name);
+	jsonw_kv_string(w, "image", c->image);
+	jsonw_kv_u64(w, "pid", c->pid);
+	jsonw_kv_u64(w, "mntns", c->mntns);
+	jsonw_kv_u64(w, "netns", c->netns);
+	jsonw_kv_u64(w, "cgroup", c->cgroup_id);
+	jsonw_kv_bool(w, "running", c->running);
+	jsonw_key(w, "started_at");
+	jsonw_double(w, c->started_at, 6);
+	jsonw_key(w, "stopped_at");
+	jsonw_double(w, c->stopped_at, 6);
+	jsonw_kv_string(w, "source", c->source);
+	if (c->engine[0])
+		jsonw_kv_string(w, "engine", c->engine);
+	if (c->project[0] || c->service[0]) {
+		jsonw_kv_string(w, "project", c->project);
+		jsonw_kv_string(w, "service", c->service);
 	}
-	jsonw_array_end(&w);
+	if (c->n_ports) {
+		jsonw_key(w, "ports");
+		jsonw_array_begin(w);
+		for (size_t j = 0; j < c->n_ports; j++) {
+			jsonw_object_begin(w);
+			write_endpoint(w, "host", &c->ports[j].host);
+			jsonw_kv_u64(w, "container_port", c->ports[j].container_port);
+			jsonw_object_end(w);
+		}
+		jsonw_array_end(w);
+	}
+	jsonw_object_end(w);
+}
 
-	jsonw_key(&w, "netns");
-	jsonw_array_begin(&w);
+/* What lies between the containers and the edges: namespaces, extra prefixes, the window. */
+static void write_middle(struct jsonw *w, const struct report *r)
+{
+	jsonw_key(w, "netns");
+	jsonw_array_begin(w);
 	for (size_t i = 0; i < r->n_netns; i++) {
 		const struct report_netns *ns = &r->netns[i];
 
-		jsonw_object_begin(&w);
-		jsonw_kv_u64(&w, "inode", ns->inode);
-		jsonw_kv_string(&w, "label", ns->label);
-		jsonw_key(&w, "prefixes");
-		jsonw_array_begin(&w);
+		jsonw_object_begin(w);
+		jsonw_kv_u64(w, "inode", ns->inode);
+		jsonw_kv_string(w, "label", ns->label);
+		jsonw_key(w, "prefixes");
+		jsonw_array_begin(w);
 		for (size_t j = 0; j < ns->n_prefixes; j++)
-			write_prefix(&w, &ns->prefixes[j]);
-		jsonw_array_end(&w);
-		jsonw_object_end(&w);
+			write_prefix(w, &ns->prefixes[j]);
+		jsonw_array_end(w);
+		jsonw_object_end(w);
 	}
-	jsonw_array_end(&w);
+	jsonw_array_end(w);
 
-	jsonw_key(&w, "extra_prefixes");
-	jsonw_array_begin(&w);
+	jsonw_key(w, "extra_prefixes");
+	jsonw_array_begin(w);
 	for (size_t i = 0; i < r->n_extra_prefixes; i++)
-		write_prefix(&w, &r->extra_prefixes[i]);
-	jsonw_array_end(&w);
+		write_prefix(w, &r->extra_prefixes[i]);
+	jsonw_array_end(w);
 
-	jsonw_key(&w, "window");
-	jsonw_object_begin(&w);
-	jsonw_key(&w, "history_s");
-	jsonw_double(&w, r->history_s, 0);
-	jsonw_kv_u64(&w, "fine_bucket_s", EDGES_FINE_NS / 1000000000ull);
-	jsonw_kv_u64(&w, "fine_span_s", EDGES_FINE_SPAN_NS / 1000000000ull);
-	jsonw_kv_u64(&w, "coarse_bucket_s", EDGES_COARSE_NS / 1000000000ull);
-	jsonw_object_end(&w);
-	jsonw_key(&w, "edges");
-	jsonw_array_begin(&w);
-	for (size_t i = 0; i < r->n_edges; i++)
-		write_edge(&w, &r->edges[i]);
-	jsonw_array_end(&w);
-	jsonw_object_end(&w);
-	fputc('\n', out);
+	jsonw_key(w, "window");
+	jsonw_object_begin(w);
+	jsonw_key(w, "history_s");
+	jsonw_double(w, r->history_s, 0);
+	jsonw_kv_u64(w, "fine_bucket_s", EDGES_FINE_NS / 1000000000ull);
+	jsonw_kv_u64(w, "fine_span_s", EDGES_FINE_SPAN_NS / 1000000000ull);
+	jsonw_kv_u64(w, "coarse_bucket_s", EDGES_COARSE_NS / 1000000000ull);
+	jsonw_object_end(w);
+}
+
+/* The report's parts in the order written; the lists are written an item at a time. */
+enum {
+	PART_HEAD,
+	PART_CONNS,
+	PART_CONTAINERS,
+	PART_EDGES,
+	PART_DONE,
+};
+
+void report_json_start(struct report_json_cursor *c, FILE *out, const struct report *r)
+{
+	*c = (struct report_json_cursor){ .r = r, .part = PART_HEAD };
+	jsonw_init(&c->w, out);
+}
+
+int report_json_slice(struct report_json_cursor *c, size_t max_items)
+{
+	const struct report *r = c->r;
+	struct jsonw *w = &c->w;
+	size_t budget = max_items ? max_items : 1;
+
+	while (c->part != PART_DONE) {
+		switch (c->part) {
+		case PART_HEAD:
+			jsonw_object_begin(w);
+			jsonw_kv_u64(w, "version", REPORT_JSON_VERSION);
+			jsonw_key(w, "generated_at");
+			jsonw_double(w, r->generated_at, 6);
+			jsonw_kv_u64(w, "host_netns", r->host_netns);
+			jsonw_kv_u64(w, "host_mntns", r->host_mntns);
+			jsonw_key(w, "conns");
+			jsonw_array_begin(w);
+			c->part = PART_CONNS;
+			break;
+		case PART_CONNS:
+			for (; c->next < r->n_conns && budget; c->next++, budget--)
+				write_conn(w, &r->conns[c->next]);
+			if (c->next < r->n_conns)
+				return 1;
+			jsonw_array_end(w);
+			jsonw_key(w, "containers");
+			jsonw_array_begin(w);
+			c->next = 0;
+			c->part = PART_CONTAINERS;
+			break;
+		case PART_CONTAINERS:
+			for (; c->next < r->n_containers && budget; c->next++, budget--)
+				write_container(w, &r->containers[c->next]);
+			if (c->next < r->n_containers)
+				return 1;
+			jsonw_array_end(w);
+			write_middle(w, r);
+			jsonw_key(w, "edges");
+			jsonw_array_begin(w);
+			c->next = 0;
+			c->part = PART_EDGES;
+			break;
+		case PART_EDGES:
+			for (; c->next < r->n_edges && budget; c->next++, budget--)
+				write_edge(w, &r->edges[c->next]);
+			if (c->next < r->n_edges)
+				return 1;
+			jsonw_array_end(w);
+			jsonw_object_end(w);
+			fputc('\n', w->out);
+			c->part = PART_DONE;
+			break;
+		default:
+			c->part = PART_DONE;
+			break;
+		}
+	}
+	return 0;
+}
+
+void report_write_json(FILE *out, const struct report *r)
+{
+	struct report_json_cursor c;
+
+	report_json_start(&c, out, r);
+	while (report_json_slice(&c, SIZE_MAX) > 0)
+		;
 }
 
 /* ---- parsing ----------------------------------------------------------------------------- */

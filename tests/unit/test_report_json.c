@@ -253,11 +253,77 @@ static void edges_round_trip(void **state)
 	expect_bad("{\"version\":2,\"window\":[]}", "window: expected an object");
 }
 
+/* The daemon writes its report in slices with other work in between: the slices together must
+ * be the one-shot JSON byte for byte, whatever the slice size, and no slice may write more
+ * than it was allowed (what bounds the daemon's time away from its ring buffer). */
+static void sliced_json_is_the_one_shot_json(void **state)
+{
+	struct report *r = sample_report();
+	const size_t sizes[] = { 1, 2, 3, 7, 1000, SIZE_MAX };
+	char *whole;
+	size_t whole_len, items;
+
+	(void)state;
+	for (int i = 0; i < 9; i++) {
+		struct edge_bucket b = { .start_ns = 1795000000000000000ull + i * EDGES_FINE_NS,
+					 .width_ns = EDGES_FINE_NS,
+					 .first_ns = 1795000000000000000ull + i * EDGES_FINE_NS + 123456789,
+					 .last_ns = 1795000000000000000ull + i * EDGES_FINE_NS + 987654321,
+					 .c = { .opened = i + 1u, .closed = i, .bytes_sent = 100u * i } };
+		struct report_edge e = { .rec = { .key = { .netns = 4026532001u + i,
+							   .role = i % 2 ? CTOPO_EDGE_SERVER : CTOPO_EDGE_CLIENT,
+							   .family = AF_INET,
+							   .port = 8080 + i,
+							   .comm = "client" },
+						  .last_pid = 100 + i,
+						  .first_ns = b.first_ns,
+						  .last_ns = b.last_ns,
+						  .n_buckets = 1 } };
+
+		if (i % 3 == 0) /* some edges named after a container, as report_build does */
+			snprintf(e.container_id, sizeof(e.container_id), "c0ffee%02d", i);
+		e.rec.buckets = malloc(sizeof(b));
+		assert_non_null(e.rec.buckets);
+		memcpy(e.rec.buckets, &b, sizeof(b));
+		assert_int_equal(report_add_edge(r, &e), 0);
+	}
+	items = r->n_conns + r->n_containers + r->n_edges;
+	assert_true(r->n_conns > 1 && r->n_containers > 1);
+	whole = to_json(r, &whole_len);
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct report_json_cursor c;
+		char *buf = NULL;
+		size_t len = 0, slices = 0;
+		FILE *out = open_memstream(&buf, &len);
+		int more;
+
+		report_json_start(&c, out, r);
+		do {
+			more = report_json_slice(&c, sizes[s]);
+			slices++;
+			assert_true(slices <= items);
+		} while (more > 0);
+		assert_int_equal(more, 0);
+		fclose(out);
+		assert_int_equal(len, whole_len);
+		assert_memory_equal(buf, whole, len);
+		/* one item a slice: as many slices as items; everything at once: one */
+		if (sizes[s] == 1)
+			assert_int_equal(slices, items);
+		if (sizes[s] == SIZE_MAX)
+			assert_int_equal(slices, 1);
+		free(buf);
+	}
+	free(whole);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_is_exact),
 		cmocka_unit_test(edges_round_trip),
+		cmocka_unit_test(sliced_json_is_the_one_shot_json),
 		cmocka_unit_test(malformed_reports_are_refused),
 		cmocka_unit_test(long_strings_are_truncated_not_overflowed),
 	};
