@@ -45,6 +45,9 @@ struct engine {
 	struct docker_client *client; /* NULL: not asked */
 	bool podman;                  /* the socket of --podman-host */
 };
+/* The report is serialised this many connections or edges at a time, the ring buffer emptied in
+ * between: ~2 ms of work at a time, where the default ring holds ~0.25 s of a storm. */
+#define REPORT_SLICE_ITEMS 2048
 
 struct daemon {
 	const struct daemon_options *o;
@@ -68,7 +71,10 @@ struct daemon {
 	uint64_t resyncs_said, lost_said;
 	double events_per_s;
 	size_t last_report_conns, last_report_edges;
-	double report_build_ms; /* the last report: taking, building, serialising */
+	double report_build_ms;                      /* the last report: taking, building, serialising */
+	uint64_t drained_ns;                         /* when make_report last emptied the ring */
+	double report_stall_ms, report_stall_max_ms; /* the longest stretch without emptying it:
+						      * in the last report, since the start */
 };
 
 static int on_tracker(struct loop *l, int fd, uint32_t events, void *userdata)
@@ -189,6 +195,20 @@ static void learn_cgroup(uint64_t cgroup_id, const char *path, bool truncated, v
 		log_debug("cgroup %llu (%s) not kept: %s", (unsigned long long)cgroup_id, path, strerror(-r));
 }
 
+/* Empty the ring between two steps of a report; keeps the longest stretch between two. */
+static void drain_between(struct daemon *d)
+{
+	uint64_t now;
+	double stall;
+
+	collector_process(d->collector);
+	now = clock_mono_ns();
+	stall = (now - d->drained_ns) / 1e6;
+	if (stall > d->report_stall_ms)
+		d->report_stall_ms = stall;
+	d->drained_ns = now;
+}
+
 static int make_report(struct daemon *d, const struct netns_list *namespaces)
 {
 	struct report_sources src = {
@@ -198,17 +218,21 @@ static int make_report(struct daemon *d, const struct netns_list *namespaces)
 		.namespaces = namespaces,
 		.edges = collector_edges(d->collector),
 	};
+	struct report_json_cursor cursor;
 	struct conn_report conns;
 	struct report *rep = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	uint64_t started_ns = clock_mono_ns();
 	FILE *out;
-	int r;
+	int r, more;
 
+	d->drained_ns = started_ns;
+	d->report_stall_ms = 0;
 	r = collector_take_report(d->collector, &conns);
 	if (r < 0)
 		return log_error_errno(r, "cannot copy the connection table: %m");
+	drain_between(d);
 	src.conns = &conns;
 	r = report_build(&src, &rep);
 	d->last_report_conns = conns.n;
@@ -216,20 +240,26 @@ static int make_report(struct daemon *d, const struct netns_list *namespaces)
 	conn_report_free(&conns);
 	if (r < 0)
 		return log_error_errno(r, "cannot build the report: %m");
-	/* the ring fills while we work: empty it between the steps */
-	collector_process(d->collector);
+	/* the ring fills while we work: empty it between the steps, and between slices of the JSON */
+	drain_between(d);
 	out = open_memstream(&buf, &len);
 	if (!out) {
 		report_free(rep);
 		return -ENOMEM;
 	}
-	report_write_json(out, rep);
+	report_json_start(&cursor, out, rep);
+	do {
+		more = report_json_slice(&cursor, REPORT_SLICE_ITEMS);
+		drain_between(d);
+	} while (more > 0);
 	report_free(rep);
 	if (fclose(out) != 0) {
 		free(buf);
 		return -ENOMEM;
 	}
-	collector_process(d->collector);
+	drain_between(d);
+	if (d->report_stall_ms > d->report_stall_max_ms)
+		d->report_stall_max_ms = d->report_stall_ms;
 	d->report_build_ms = (clock_mono_ns() - started_ns) / 1e6;
 	free(d->report_json);
 	d->report_json = buf;
@@ -408,6 +438,10 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "report_edges", d->last_report_edges);
 	jsonw_key(&w, "report_build_ms");
 	jsonw_double(&w, d->report_build_ms, 1);
+	jsonw_key(&w, "report_stall_ms");
+	jsonw_double(&w, d->report_stall_ms, 1);
+	jsonw_key(&w, "report_stall_max_ms");
+	jsonw_double(&w, d->report_stall_max_ms, 1);
 	jsonw_kv_u64(&w, "edges", cs.edges.edges);
 	jsonw_kv_u64(&w, "edges_max", cs.edges.max_edges);
 	jsonw_kv_u64(&w, "edges_evicted", cs.edges.evicted);
