@@ -27,6 +27,9 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_RINGBUF = 27,
 };
 enum { BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2 };
+/* bpf_ringbuf_submit() flags and bpf_ringbuf_query() fields (uapi linux/bpf.h, Linux 5.8) */
+enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 };
+enum { BPF_RB_AVAIL_DATA = 0 };
 
 #define AF_INET 2
 #define AF_INET6 10

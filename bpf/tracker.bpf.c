@@ -44,6 +44,12 @@ struct {
 	__uint(max_entries, 2 << 20);
 } events SEC(".maps");
 
+/* 0: wake the reader at every event (trace, conns --watch print as events come). Otherwise the
+ * reader drains on a timer of its own and is woken only when this many bytes wait: at a storm's
+ * 60,000 events/s a wakeup per event or two cost the traced machine more than the tracing
+ * itself (an IPI and two context switches each). Set by user space before load. */
+const volatile __u64 wakeup_bytes = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, CTOPO_STAT_MAX);
@@ -83,6 +89,16 @@ static __always_inline struct ctopo_event *reserve_event(__u8 type)
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->type = type;
 	return ev;
+}
+
+static __always_inline void submit_event(struct ctopo_event *ev)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										      : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(ev, flags);
 }
 
 static __always_inline void copy_process(struct ctopo_event *ev, const struct sock_info *info)
@@ -336,7 +352,7 @@ int on_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		}
 		if (type == CTOPO_EV_CLOSE)
 			read_byte_counts(ev, sk);
-		bpf_ringbuf_submit(ev, 0);
+		submit_event(ev);
 	}
 	if (type != CTOPO_EV_CONNECT)
 		bpf_map_delete_elem(&socks, &skaddr);
@@ -397,7 +413,7 @@ static __always_inline int on_accept_exit(struct syscall_exit_ctx *ctx)
 		return 0;
 	read_tuple(ev, sk);
 	copy_process(ev, &fresh);
-	bpf_ringbuf_submit(ev, 0);
+	submit_event(ev);
 	return 0;
 }
 

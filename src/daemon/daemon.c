@@ -90,6 +90,14 @@ static int on_tracker(struct loop *l, int fd, uint32_t events, void *userdata)
 	return 0;
 }
 
+/* The tracker wakes us only when its ring fills up (batch_wakeups): the rest is read here. */
+static int on_tracker_timer(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	(void)events;
+	timerfd_drain(fd);
+	return on_tracker(l, fd, EPOLLIN, userdata);
+}
+
 static int on_nat(struct loop *l, int fd, uint32_t events, void *userdata)
 {
 	struct daemon *d = userdata;
@@ -594,6 +602,7 @@ int daemon_run(const struct daemon_options *o)
 	if (!docker_host_is_none(o->podman_host))
 		start_engine(&d, &d.podman, DOCKER_ENGINE_PODMAN, o->podman_host);
 
+	co.tracker.batch_wakeups = true;
 	r = collector_new(&co, &d.collector, &why);
 	if (r < 0) {
 		log_error("%s", why.text[0] ? why.text : strerror(-r));
@@ -602,6 +611,9 @@ int daemon_run(const struct daemon_options *o)
 	collector_set_nat_resolver(d.collector, resolve_nat, &d);
 	if (collector_fd(d.collector) >= 0) {
 		r = loop_add(d.loop, collector_fd(d.collector), EPOLLIN, on_tracker, &d);
+		if (r < 0)
+			goto out;
+		r = loop_add_timer(d.loop, TRACKER_BATCH_POLL_MS, on_tracker_timer, &d);
 		if (r < 0)
 			goto out;
 	}

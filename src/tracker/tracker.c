@@ -202,6 +202,8 @@ int tracker_new(const struct tracker_options *opts, tracker_event_fn fn, void *u
 		bpf_map__set_max_entries(t->skel->maps.events, opts->ringbuf_bytes);
 	if (opts->max_sockets)
 		bpf_map__set_max_entries(t->skel->maps.socks, opts->max_sockets);
+	if (opts->batch_wakeups)
+		t->skel->rodata->wakeup_bytes = bpf_map__max_entries(t->skel->maps.events) / 4;
 
 	r = tracker_bpf__load(t->skel);
 	if (r) {

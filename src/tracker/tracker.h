@@ -18,7 +18,13 @@ struct tracker_options {
 	uint32_t ringbuf_bytes; /* 0: the default (2 MiB); a power of two >= page size */
 	uint32_t max_sockets;   /* 0: the default (65536) sockets remembered between events */
 	bool libbpf_debug;      /* pass libbpf's own messages through (-v) */
+	/* false: the fd is readable at every event. true: only once a quarter of the ring is
+	 * full; the caller must also call tracker_poll() on a timer of its own (the daemon: every
+	 * TRACKER_BATCH_POLL_MS), so that a few events do not wait in the ring for long. */
+	bool batch_wakeups;
 };
+
+#define TRACKER_BATCH_POLL_MS 100
 
 struct tracker_stats {
 	uint64_t events;                           /* decoded and delivered */
