@@ -128,14 +128,17 @@ static __always_inline void read_tuple(struct ctopo_event *ev, struct sock *sk)
 }
 
 /* The tuple as the tracepoint recorded it: at CLOSE the socket may already have given up
- * its local port, the tracepoint's copy has not. */
+ * its local port, the tracepoint's copy has not. The tracepoint's record is the program's
+ * context: its scalars are read directly (no probe read; the tracepoint fires ~10 times per
+ * connection, at every state change), its addresses with a probe read (they are not aligned
+ * for the verifier's context access rules on every kernel). */
 static __always_inline void read_tracepoint_tuple(struct ctopo_event *ev,
 						  struct trace_event_raw_inet_sock_set_state *ctx, struct sock *sk)
 {
-	ev->family = BPF_CORE_READ(ctx, family);
+	ev->family = ctx->family;
 	ev->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-	ev->sport = BPF_CORE_READ(ctx, sport);
-	ev->dport = BPF_CORE_READ(ctx, dport);
+	ev->sport = ctx->sport;
+	ev->dport = ctx->dport;
 	if (ev->family == AF_INET) {
 		bpf_core_read(ev->saddr, 4, &ctx->saddr);
 		bpf_core_read(ev->daddr, 4, &ctx->daddr);
@@ -244,7 +247,7 @@ static __always_inline void edge_count_state(struct trace_event_raw_inet_sock_se
 					     const struct sock_info *info, __u8 type)
 {
 	struct ctopo_edge_key key;
-	__u16 family = BPF_CORE_READ(ctx, family);
+	__u16 family = ctx->family;
 	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	__u8 role = CTOPO_EDGE_CLIENT;
 	enum edge_count_kind kind = EDGE_OPENED;
@@ -261,13 +264,13 @@ static __always_inline void edge_count_state(struct trace_event_raw_inet_sock_se
 	}
 	edge_key_fill(&key, info, netns, family, role);
 	if (role == CTOPO_EDGE_CLIENT) {
-		key.port = BPF_CORE_READ(ctx, dport);
+		key.port = ctx->dport;
 		if (family == AF_INET)
 			bpf_core_read(key.addr, 4, &ctx->daddr);
 		else
 			bpf_core_read(key.addr, 16, &ctx->daddr_v6);
 	} else {
-		key.port = BPF_CORE_READ(ctx, sport);
+		key.port = ctx->sport;
 	}
 	edge_count(&key, kind);
 }
@@ -287,15 +290,15 @@ static __always_inline void edge_count_accept(struct sock *sk, const struct sock
 SEC("tracepoint/sock/inet_sock_set_state")
 int on_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	int oldstate = BPF_CORE_READ(ctx, oldstate);
-	int newstate = BPF_CORE_READ(ctx, newstate);
-	__u64 skaddr = (__u64)BPF_CORE_READ(ctx, skaddr);
+	int oldstate = ctx->oldstate;
+	int newstate = ctx->newstate;
+	__u64 skaddr = (__u64)ctx->skaddr;
 	struct sock *sk = (struct sock *)skaddr;
 	struct sock_info *info;
 	struct ctopo_event *ev;
 	__u8 type;
 
-	if (BPF_CORE_READ(ctx, protocol) != IPPROTO_TCP)
+	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
 
 	if (newstate == TCP_SYN_SENT) {
@@ -399,20 +402,25 @@ static __always_inline int on_accept_exit(struct syscall_exit_ctx *ctx)
 
 	skaddr = (__u64)sk;
 	info = bpf_map_lookup_elem(&socks, &skaddr);
-	if (info)
-		fresh = *info;
-	else /* accepted from a queue filled before we attached: count its life from now */
+	if (info) {
+		/* in place: replacing an LRU entry costs a free-list round trip per connection */
+		fill_current_process(info);
+		info->direction = CTOPO_DIR_INBOUND;
+	} else {
+		/* accepted from a queue filled before we attached: count its life from now */
 		fresh.start_ns = bpf_ktime_get_ns();
-	fill_current_process(&fresh);
-	fresh.direction = CTOPO_DIR_INBOUND;
-	bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
-	edge_count_accept(sk, &fresh, family);
+		fill_current_process(&fresh);
+		fresh.direction = CTOPO_DIR_INBOUND;
+		bpf_map_update_elem(&socks, &skaddr, &fresh, BPF_ANY);
+		info = &fresh;
+	}
+	edge_count_accept(sk, info, family);
 
 	ev = reserve_event(CTOPO_EV_ACCEPT);
 	if (!ev)
 		return 0;
 	read_tuple(ev, sk);
-	copy_process(ev, &fresh);
+	copy_process(ev, info);
 	submit_event(ev);
 	return 0;
 }
