@@ -4,7 +4,11 @@
  * Prints one line: connections made (client side), accepted (server side), failed, seconds, rate.
  * Bounded: the clients stop at the deadline, the server when the clients are done.
  *
- * Usage: storm [--netns PATH] [--port PORT] [--clients N] [--seconds S] */
+ * Usage: storm [--netns PATH] [--port PORT] [--clients N] [--seconds S]
+ *        storm [--netns PATH] --distinct N
+ * --distinct: instead, one client process connects once to each of N distinct servers where none
+ * listens (127.0.1.0 and up, ports 20000-59999; refused at once), so that a tracer sees N client
+ * edges; prints made=0 and failed=N. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -123,23 +127,47 @@ static void run_client(uint16_t port, double deadline, int out_fd)
 	_exit(0);
 }
 
+/* One refused connect to each of n distinct (address, port) pairs. */
+static int run_distinct(long n)
+{
+	uint64_t refused = 0, other = 0;
+	double start = now_s();
+
+	for (long i = 0; i < n; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)(20000 + i % 40000)),
+					  .sin_addr.s_addr = htonl(0x7f000100u + (uint32_t)(i / 40000)) };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return 1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED)
+			refused++;
+		else
+			other++;
+		close(fd);
+	}
+	printf("made=0 accepted=0 failed=%llu seconds=%.3f rate=0 unexpected=%llu\n", (unsigned long long)refused,
+	       now_s() - start, (unsigned long long)other);
+	return other ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "netns", required_argument, NULL, 'n' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "clients", required_argument, NULL, 'c' },
-		{ "seconds", required_argument, NULL, 's' },
-		{},
+		{ "netns", required_argument, NULL, 'n' },    { "port", required_argument, NULL, 'p' },
+		{ "clients", required_argument, NULL, 'c' },  { "seconds", required_argument, NULL, 's' },
+		{ "distinct", required_argument, NULL, 'd' }, {},
 	};
 	const char *netns = NULL;
 	int port = 18800, clients = 1, c, listen_fd, server_pipe[2], client_pipe[2];
 	double seconds = 10, start, elapsed;
+	long distinct = 0;
 	struct client_result total = { 0 };
 	uint64_t accepted = 0;
 	pid_t server, pids[MAX_CLIENTS];
 
-	while ((c = getopt_long(argc, argv, "n:p:c:s:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:p:c:s:d:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			netns = optarg;
@@ -153,8 +181,13 @@ int main(int argc, char **argv)
 		case 's':
 			seconds = atof(optarg);
 			break;
+		case 'd':
+			distinct = atol(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: storm [--netns PATH] [--port PORT] [--clients N] [--seconds S]\n");
+			fprintf(stderr,
+				"usage: storm [--netns PATH] [--port PORT] [--clients N] [--seconds S]\n"
+				"       storm [--netns PATH] --distinct N\n");
 			return 2;
 		}
 	}
@@ -162,8 +195,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "storm: clients 1..%d, port 1..65535, seconds (0, 600]\n", MAX_CLIENTS);
 		return 2;
 	}
+	if (distinct < 0 || distinct > 1000000) {
+		fprintf(stderr, "storm: distinct 1..1000000\n");
+		return 2;
+	}
 	if (netns && enter_netns(netns) < 0)
 		return 1;
+	if (distinct)
+		return run_distinct(distinct);
 	listen_fd = listen_on((uint16_t)port);
 	if (listen_fd < 0) {
 		fprintf(stderr, "storm: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(-listen_fd));
