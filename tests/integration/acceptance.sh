@@ -19,13 +19,7 @@ set -euo pipefail
 require_root acceptance
 ensure_tracefs
 
-for tool in docker dockerd crun busybox jq curl unshare; do
-	if ! command -v "$tool" >/dev/null; then
-		[ "${CI:-}" = true ] && fail "$tool is missing (.ci/dev deps installs it)"
-		echo "acceptance: SKIP: $tool is missing" >&2
-		exit 77
-	fi
-done
+require_tools acceptance docker dockerd crun busybox jq curl unshare
 
 docker_env="$CTOPO_SRC/tests/integration/docker_env.sh"
 example="$CTOPO_SRC/examples/three-tier"

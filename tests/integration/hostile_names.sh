@@ -12,13 +12,7 @@ ensure_tracefs
 
 HOOK="$CTOPO_BUILD/src/ctopo-oci-hook"
 [ -x "$HOOK" ] || fail "no hook binary at $HOOK (build first)"
-for tool in runc busybox jq dot; do
-	if ! command -v "$tool" >/dev/null; then
-		[ "${CI:-}" = true ] && fail "$tool is missing (.ci/dev deps installs it)"
-		echo "hostile_names: SKIP: $tool is missing" >&2
-		exit 77
-	fi
-done
+require_tools hostile_names runc busybox jq dot
 BUSYBOX=$(command -v busybox)
 ldd "$BUSYBOX" >/dev/null 2>&1 && fail "$BUSYBOX is dynamically linked; install busybox-static"
 

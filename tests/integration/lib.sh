@@ -20,6 +20,37 @@ wait_for() {
 	done
 }
 
+# require_tools TEST TOOL...: every TOOL is on PATH, else TEST is skipped (fails under CI=true).
+require_tools() {
+	local test=$1 tool
+	shift
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null && continue
+		[ "${CI:-}" = true ] && fail "$tool is missing (.ci/dev deps installs it)"
+		echo "$test: SKIP: $tool is missing" >&2
+		exit 77
+	done
+}
+
+# start_collecting SOCK FILE: every report of the daemon at SOCK (`ps --json -a` every 0.25 s)
+# appended to FILE, emptied first: a connection that closed shows in few reports.
+# stop_collecting: two more reports, then stop. $collector is the collecting process, for a trap.
+collector=''
+start_collecting() {
+	: >"$2"
+	(while :; do
+		"$CTOPO_BIN" ps --json -a --socket "$1" >>"$2" 2>/dev/null || true
+		sleep 0.25
+	done) &
+	collector=$!
+}
+stop_collecting() {
+	sleep 2.5
+	kill "$collector" 2>/dev/null || true
+	wait "$collector" 2>/dev/null || true
+	collector=''
+}
+
 ensure_tracefs() {
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 }

@@ -16,13 +16,7 @@ set -euo pipefail
 require_root names
 ensure_tracefs
 
-for tool in docker dockerd podman crun busybox jq unshare conntrack; do
-	if ! command -v "$tool" >/dev/null; then
-		[ "${CI:-}" = true ] && fail "$tool is missing (.ci/dev deps installs it)"
-		echo "names: SKIP: $tool is missing" >&2
-		exit 77
-	fi
-done
+require_tools names docker dockerd podman crun busybox jq unshare conntrack
 
 docker_env="$CTOPO_SRC/tests/integration/docker_env.sh"
 HOOK="$CTOPO_BUILD/src/ctopo-oci-hook"
@@ -36,7 +30,7 @@ clients=12
 work=$(mktemp -d /tmp/ctopo-n15.XXXXXX)
 sock="$work/ctopo.sock"
 state="$work/state"
-daemon='' collector='' events='' crun_id=''
+daemon='' events='' crun_id=''
 export CONTAINERS_CONF="$work/containers.conf"
 cleanup() {
 	local rc=$?
@@ -58,22 +52,6 @@ docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null 2>&1 ||
 "$CTOPO_BIN" daemon --socket "$sock" --state-dir "$state" --interval 1 >"$work/daemon.log" 2>&1 &
 daemon=$!
 wait_for 20 grep -q ready "$work/daemon.log" || fail "the daemon did not start: $(cat "$work/daemon.log")"
-
-# Every report, kept: a connection that closed shows in one report only.
-start_collecting() {
-	: >"$work/reports.jsonl"
-	(while :; do
-		"$CTOPO_BIN" ps --json -a --socket "$sock" >>"$work/reports.jsonl" 2>/dev/null || true
-		sleep 0.25
-	done) &
-	collector=$!
-}
-stop_collecting() {
-	sleep 2.5 # two more reports
-	kill "$collector" 2>/dev/null || true
-	wait "$collector" 2>/dev/null || true
-	collector=''
-}
 
 # Connections of every report, each with its owner (a container's name or "host"): the open ones
 # one by one, and those that closed in the window as the daemon's edge store aggregates them (a
@@ -100,7 +78,7 @@ srv_ip=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$P-srv")
 docker events --filter "label=$label" --filter type=container --filter event=start --filter event=die \
 	--format '{{json .}}' >"$work/events.jsonl" 2>/dev/null &
 events=$!
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 for i in $(seq "$clients"); do
 	docker run --rm --name "$P-cli-$i" --label "$label" "$image" wget -q -O /dev/null "http://$srv_ip:8080/" ||
 		fail "client $i: the request failed"
@@ -127,7 +105,7 @@ echo "names: docker run --rm: $lifetimes; named on their own side: $named_client
 docker run -d --name "$P-exec" --label "$label" "$image" sleep 600 >/dev/null
 wait_for 10 sh -c "'$CTOPO_BIN' ps --json -a --socket '$sock' | jq -e '.containers[] | select(.name == \"$P-exec\" and .running)' >/dev/null" ||
 	fail "$P-exec is not listed"
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 docker exec "$P-exec" wget -q -O /dev/null "http://$srv_ip:8080/" || fail "docker exec: the request failed"
 stop_collecting
 expect_named_both "docker exec" "$P-exec"
@@ -139,7 +117,7 @@ for i in 1 2; do
 		--label com.docker.compose.service=web --label com.docker.compose.container-number="$i" "$image" \
 		sh -c "while :; do wget -q -O /dev/null http://$srv_ip:8080/; sleep 0.3; done" >/dev/null
 done
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 sleep 2
 stop_collecting
 for i in 1 2; do
@@ -177,7 +155,7 @@ CONF
 podman image exists "$image" || docker save "$image" | podman load >/dev/null 2>&1 ||
 	fail "cannot copy $image into podman"
 podman_image=$(podman images --format '{{.Repository}}:{{.Tag}}' | grep -m1 "${image%%:*}") || fail "no podman image"
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 podman run --rm --network host --name "$P-pod" --label "$label" "$podman_image" wget -q -O /dev/null "http://$srv_ip:8080/" ||
 	fail "podman: the request failed"
 stop_collecting
@@ -201,7 +179,7 @@ jq --arg root "$rootfs" --arg hook "$HOOK" --arg state "$state" --arg url "http:
 	          poststop: [{path: $hook, args: ["ctopo-oci-hook", "--state-dir", $state, "poststop"]}]}' \
 	"$bundle/config.json" >"$bundle/config.new" && mv "$bundle/config.new" "$bundle/config.json"
 touch "$work/empty"
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 # crun 1.8 refuses hybrid cgroup hosts unless the v2 controllers file is hidden (RECIPES.md)
 if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
 	unshare -m --propagation private sh -c \
@@ -225,7 +203,7 @@ exec 3<>"/dev/tcp/127.0.0.1/$pub_port" || fail "cannot connect to the published 
 wait_for 5 sh -c "conntrack -L -p tcp --orig-port-dst $pub_port --orig-dst 127.0.0.1 2>/dev/null | grep -q ESTABLISHED" ||
 	fail "no conntrack entry for the published port"
 conntrack -D -p tcp --orig-port-dst "$pub_port" --orig-dst 127.0.0.1 >/dev/null 2>&1 || fail "conntrack -D failed"
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 sleep 1.5
 stop_collecting
 exec 3>&-

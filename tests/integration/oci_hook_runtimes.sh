@@ -14,13 +14,7 @@ require_root oci_hook_runtimes
 
 HOOK="$CTOPO_BUILD/src/ctopo-oci-hook"
 [ -x "$HOOK" ] || fail "no hook binary at $HOOK (build first)"
-for tool in runc crun busybox jq unshare; do
-	if ! command -v "$tool" >/dev/null; then
-		[ "${CI:-}" = true ] && fail "$tool is missing (.ci/dev deps installs it)"
-		echo "oci_hook_runtimes: SKIP: $tool is missing" >&2
-		exit 77
-	fi
-done
+require_tools oci_hook_runtimes runc crun busybox jq unshare
 BUSYBOX=$(command -v busybox)
 # the rootfs holds nothing but busybox: it must be busybox-static
 if ldd "$BUSYBOX" >/dev/null 2>&1; then

@@ -15,13 +15,7 @@ set -euo pipefail
 require_root podman_api
 ensure_tracefs
 
-for tool in podman runc busybox jq curl; do
-	if ! command -v "$tool" >/dev/null; then
-		[ "${CI:-}" = true ] && fail "$tool is missing (.ci/dev deps installs it)"
-		echo "podman_api: SKIP: $tool is missing" >&2
-		exit 77
-	fi
-done
+require_tools podman_api podman runc busybox jq curl
 
 P=ctopo-pa15
 label=io.github.ctopo.test=podman_api
@@ -32,7 +26,7 @@ clients=${CTOPO_PODMAN_CLIENTS:-8}
 work=$(mktemp -d /tmp/ctopo-pa15.XXXXXX)
 sock="$work/ctopo.sock"
 psock="$work/podman.sock"
-daemon='' service='' collector='' events='' imported=''
+daemon='' service='' events='' imported=''
 export CONTAINERS_CONF="$work/containers.conf"
 cleanup() {
 	local rc=$?
@@ -102,21 +96,6 @@ wait_for 20 grep -q "using podman at unix://$psock" "$work/daemon.log" ||
 	fail "the daemon does not follow podman's socket: $(cat "$work/daemon.log")"
 [ "$("$CTOPO_BIN" stats --socket "$sock" | jq -r .podman)" = connected ] || fail "ctopo stats does not say podman is connected"
 
-# Every report, kept: a connection that closed shows in one report only.
-start_collecting() {
-	: >"$work/reports.jsonl"
-	(while :; do
-		"$CTOPO_BIN" ps --json -a --socket "$sock" >>"$work/reports.jsonl" 2>/dev/null || true
-		sleep 0.25
-	done) &
-	collector=$!
-}
-stop_collecting() {
-	sleep 2.5 # two more reports
-	kill "$collector" 2>/dev/null || true
-	wait "$collector" 2>/dev/null || true
-	collector=''
-}
 # podman's own record of each client's start and die, from the same API
 record_events() {
 	curl -sN --unix-socket "$psock" -G http://localhost/v1.41/events \
@@ -149,7 +128,7 @@ wait_for 10 curl -sf "http://127.0.0.1:$port/" -o /dev/null || fail "the server 
 # --- 1. short-lived clients, no hook
 : >"$work/events.jsonl"
 record_events
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 for i in $(seq "$clients"); do
 	podman run --rm --network host --name "$P-cli-$i" --label "$label" "$image" \
 		wget -q -O /dev/null "http://127.0.0.1:$port/" || fail "client $i: the request failed"
@@ -198,7 +177,7 @@ kill -0 "$daemon" 2>/dev/null || fail "the daemon died when podman's service wen
 start_service
 wait_for 20 grep -q "reconnected to podman at unix://$psock" "$work/daemon.log" ||
 	fail "the daemon did not reconnect to podman: $(tail -n 5 "$work/daemon.log")"
-start_collecting
+start_collecting "$sock" "$work/reports.jsonl"
 podman run --rm --network host --name "$P-again" --label "$label" "$image" \
 	wget -q -O /dev/null "http://127.0.0.1:$port/" || fail "the client after the restart: the request failed"
 stop_collecting
