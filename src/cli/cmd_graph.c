@@ -27,7 +27,8 @@ static void graph_usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -b, --by VIEW             process (default: one node per pid), name (processes of one\n"
-		"                            name in one container), container, image, netns\n"
+		"                            name in one container), container, image, netns, service\n"
+		"                            (Compose's replicas of one project/service as one node)\n"
 		"      --since DURATION      the window the edges cover: 30s, 5m, 1h (default 15s; at most\n"
 		"                            the daemon's --history)\n"
 		"  -f, --format FORMAT       text (default), json (docs/report-schema.md) or dot (Graphviz)\n"
@@ -38,6 +39,7 @@ static void graph_usage(FILE *out)
 		"Examples:\n"
 		"  ctopo graph\n"
 		"  ctopo graph --by container --since 5m\n"
+		"  ctopo graph --by service --format dot | dot -Tsvg > services.svg\n"
 		"  ctopo graph --format dot | dot -Tsvg > graph.svg\n"
 		"  ctopo graph --format json --container api | jq '.edges[]'\n");
 }
@@ -69,7 +71,8 @@ int cmd_graph(int argc, char **argv)
 		switch (c) {
 		case 'b':
 			if (graph_view_parse(optarg, &filter.view) < 0) {
-				log_error("--by wants process, name, container, image or netns, not '%s'", optarg);
+				log_error("--by wants process, name, container, image, netns or service, not '%s'",
+					  optarg);
 				return 2;
 			}
 			break;

@@ -96,7 +96,9 @@ void output_graph_json(FILE *out, const struct report *r, const struct graph *g)
 			jsonw_key(&w, "container");
 			write_container_ref(&w, n->container);
 		} else if (n->kind == GRAPH_NODE_GROUP) {
-			jsonw_kv_string(&w, "group", !strncmp(n->id, "host:", 5) ? "host" : graph_view_name(g->view));
+			/* what the group is: its id's prefix (a service view has containers too) */
+			jsonw_key(&w, "group");
+			jsonw_string_n(&w, n->id, strcspn(n->id, ":"));
 			jsonw_kv_string(&w, "name", n->name);
 			jsonw_kv_u64(&w, "netns", n->netns);
 			jsonw_kv_bool(&w, "listening", n->listening);

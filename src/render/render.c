@@ -169,7 +169,7 @@ struct builder {
 
 int graph_view_parse(const char *s, enum graph_view *ret)
 {
-	static const char *const names[] = { "process", "name", "container", "image", "netns" };
+	static const char *const names[] = { "process", "name", "container", "image", "netns", "service" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(s, names[i])) {
@@ -190,9 +190,26 @@ const char *graph_view_name(enum graph_view v)
 		return "image";
 	case GRAPH_VIEW_NETNS:
 		return "netns";
+	case GRAPH_VIEW_SERVICE:
+		return "service";
 	default:
 		return "process";
 	}
+}
+
+/* Compose's "project/service" of c (its labels; the service alone without a project); false when
+ * Compose did not make it. */
+static bool compose_service(const struct report_container *c, char *buf, size_t len)
+{
+	int used = 0;
+
+	if (!c->service[0])
+		return false;
+	if (c->project[0])
+		used = snprintf(buf, len, "%s/", c->project);
+	if (used >= 0 && (size_t)used < len)
+		snprintf(buf + used, len - used, "%s", c->service);
+	return true;
 }
 
 static uint64_t hash_str(const char *s)
@@ -268,19 +285,25 @@ static ssize_t view_node(struct builder *b, const struct proc_ident *p)
 		break;
 	case GRAPH_VIEW_CONTAINER:
 	case GRAPH_VIEW_IMAGE:
+	case GRAPH_VIEW_SERVICE:
 		n.kind = GRAPH_NODE_GROUP;
 		if (!c) {
 			snprintf(n.id, sizeof(n.id), "host:%u", p->netns);
 			snprintf(n.name, sizeof(n.name), "host");
-		} else if (b->view == GRAPH_VIEW_CONTAINER) {
-			snprintf(n.id, sizeof(n.id), "container:%s", c->id);
-			snprintf(n.name, sizeof(n.name), "%s", c->name);
-		} else {
+		} else if (b->view == GRAPH_VIEW_IMAGE) {
 			/* an image's containers may live in several namespaces */
 			snprintf(n.name, sizeof(n.name), "%s", c->image[0] ? c->image : c->name);
 			snprintf(n.id, sizeof(n.id), "image:%s", n.name);
 			n.netns = 0;
 			n.container = NULL;
+		} else if (b->view == GRAPH_VIEW_SERVICE && compose_service(c, n.name, sizeof(n.name))) {
+			/* so may a service's replicas */
+			snprintf(n.id, sizeof(n.id), "service:%s", n.name);
+			n.netns = 0;
+			n.container = NULL;
+		} else {
+			snprintf(n.id, sizeof(n.id), "container:%s", c->id);
+			snprintf(n.name, sizeof(n.name), "%s", c->name);
 		}
 		break;
 	case GRAPH_VIEW_NETNS:
@@ -853,6 +876,17 @@ static int build_namespaces(const struct report *r, struct graph *g)
 	return 0;
 }
 
+/* Does the group node n (of an image, a service) stand for container c among others? */
+static bool group_has(const struct graph_node *n, enum graph_view view, const struct report_container *c)
+{
+	char service[REPORT_NAME_LEN];
+
+	if (view == GRAPH_VIEW_IMAGE)
+		return !strcmp(n->name, c->image[0] ? c->image : c->name);
+	return view == GRAPH_VIEW_SERVICE && !strncmp(n->id, "service:", 8) &&
+	       compose_service(c, service, sizeof(service)) && !strcmp(n->name, service);
+}
+
 static bool node_matches_filter(const struct graph_node *n, const struct render_filter *f,
 				const struct report_container *want)
 {
@@ -860,9 +894,7 @@ static bool node_matches_filter(const struct graph_node *n, const struct render_
 		return false;
 	if (f->by_netns && n->netns != f->netns)
 		return false;
-	/* an image node stands for all its containers */
-	if (want && n->container != want &&
-	    !(f->view == GRAPH_VIEW_IMAGE && !strcmp(n->name, want->image[0] ? want->image : want->name)))
+	if (want && n->container != want && !group_has(n, f->view, want))
 		return false;
 	return true;
 }

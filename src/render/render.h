@@ -28,6 +28,8 @@ enum graph_view {
 	GRAPH_VIEW_CONTAINER = 2, /* one node per container; the host's processes per namespace */
 	GRAPH_VIEW_IMAGE = 3,     /* containers of one image */
 	GRAPH_VIEW_NETNS = 4,     /* one node per network namespace */
+	GRAPH_VIEW_SERVICE = 5,   /* Compose's replicas of one project/service as one node; other
+				   * containers one node each, as GRAPH_VIEW_CONTAINER */
 };
 
 /* "process", "name", ... -> 0 and *ret; -EINVAL otherwise */
@@ -39,10 +41,13 @@ const char *graph_view_name(enum graph_view v);
 struct graph_node {
 	char id[REPORT_NAME_LEN + 32]; /* stable: "proc:<netns>:<pid>:<mntns>", "internet:inbound",
 					* "local:<addr>", "name:<container>:<comm>", "container:<id>",
-					* "image:<image>", "host:<netns>", "netns:<inode>" */
+					* "image:<image>", "host:<netns>", "netns:<inode>",
+					* "service:<project>/<service>"; a group's kind is the id's
+					* prefix */
 	uint8_t kind;
 	uint32_t pid;               /* processes; 0 in the name view */
-	char name[REPORT_NAME_LEN]; /* comm; a group's name (container, image); empty when unknown */
+	char name[REPORT_NAME_LEN]; /* comm; a group's name (container, image, project/service); empty
+				     * when unknown */
 	uint32_t netns;             /* processes and groups in one namespace; 0: several */
 	uint32_t mntns;
 	const struct report_container *container; /* NULL: a host process (or pseudo node) */

@@ -6,7 +6,8 @@
 #    server's side names that client as its peer (Docker gives no pid for a container that is
 #    gone: the name comes from the cgroup made for it and Docker's events);
 #  - a `docker exec` process's connection is named after its container;
-#  - two Compose-labelled replicas of one service carry the project and service in the report;
+#  - two Compose-labelled replicas of one service carry the project and service in the report, and
+#    `graph --by service` draws them as one node;
 #  - a podman container (the hook from hooks.d) and a crun bundle that exits at once (the hook in
 #    its config.json) are named the same way;
 #  - a host client of a published port shows the container it reached after conntrack forgot the
@@ -124,15 +125,17 @@ for i in 1 2; do
 	expect '[.[].containers[] | select(.name == "'"$P-web-$i"'")] | any(.project == "'"$P"'" and .service == "web")' \
 		"$P-web-$i does not carry its Compose project and service: $(jq -s -c '[.[].containers[] | select(.name == "'"$P-web-$i"'")][0]' "$work/reports.jsonl")"
 done
-if "$CTOPO_BIN" graph --help | grep -qw service; then
-	"$CTOPO_BIN" graph --by service --format json --socket "$sock" >"$work/graph-service.json" ||
-		fail "graph --by service failed"
-	jq -e --arg p "$P" '[.nodes[] | select((.label // .name // "") | test("web"))] | length == 1' \
-		"$work/graph-service.json" >/dev/null || fail "graph --by service: the replicas are not one node: $(cat "$work/graph-service.json")"
-	echo "names: compose: both replicas carry $P/web; graph --by service groups them"
-else
-	echo "names: compose: both replicas carry $P/web in the report (graph --by service is not there yet)"
-fi
+# --by service: the two replicas are one node, which talks to the server's own node
+"$CTOPO_BIN" graph --by service --format json --socket "$sock" >"$work/graph-service.json" ||
+	fail "graph --by service failed"
+srv_id=$(docker inspect -f '{{.Id}}' "$P-srv")
+jq -e --arg web "service:$P/web" --arg srv "container:$srv_id" --arg p "$P" '
+	([.nodes[] | select(.id == $web and .group == "service" and .label == ($p + "/web"))] | length == 1)
+	and ([.nodes[] | select(.label | startswith($p + "-web-"))] | length == 0)
+	and any(.edges[]; .from == $web and .to == $srv and .port == 8080 and .window.opened > 0)' \
+	"$work/graph-service.json" >/dev/null ||
+	fail "graph --by service: the replicas are not one node talking to $P-srv: $(cat "$work/graph-service.json")"
+echo "names: compose: both replicas carry $P/web; graph --by service draws them as one node"
 docker rm -f "$P-web-1" "$P-web-2" >/dev/null
 
 # --- 4. podman, the hook from hooks.d (in the host's netns: across podman's bridge the flow is

@@ -484,6 +484,79 @@ static void store_edges_named_by_their_container_id(void **state)
 	}
 }
 
+#define API_CONTAINER "container:bbbb000000000000000000000000000000000000000000000000000000000002"
+
+static char *output_of(enum output_format f, const struct report *r, const struct graph *g)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	output_graph(out, f, r, g);
+	fclose(out);
+	return buf;
+}
+
+/* --by service: Compose's replicas of one service (frontend and job here, in two namespaces) are
+ * one node and their edges add up; a container without the labels is its own node, as --by
+ * container; --container keeps the service a replica is in. */
+static void service_view_groups_replicas(void **state)
+{
+	struct report *r = sample_report_with_edges();
+	struct render_filter only_job = { .view = GRAPH_VIEW_SERVICE,
+					  .since_ns = 60 * 1000000000ull,
+					  .container = "job" };
+	struct graph *g;
+	const struct graph_node *web;
+	const struct graph_edge *e;
+	char *s;
+
+	(void)state;
+	for (size_t i = 0; i < r->n_containers; i++)
+		if (!strcmp(r->containers[i].name, "frontend") || !strcmp(r->containers[i].name, "job")) {
+			snprintf(r->containers[i].project, sizeof(r->containers[i].project), "shop");
+			snprintf(r->containers[i].service, sizeof(r->containers[i].service), "web");
+		}
+	g = render_view(r, GRAPH_VIEW_SERVICE, 60);
+	web = node_by_id(g, "service:shop/web");
+	assert_non_null(web);
+	assert_int_equal(web->kind, GRAPH_NODE_GROUP);
+	assert_string_equal(web->name, "shop/web");
+	assert_int_equal(web->netns, 0);
+	assert_null(web->container);
+	assert_null(node_by_id(g, "container:aaaa000000000000000000000000000000000000000000000000000000000001"));
+	assert_null(node_by_id(g, "container:eeee000000000000000000000000000000000000000000000000000000000005"));
+	assert_string_equal(node_by_id(g, API_CONTAINER)->container->name, "api");
+	/* job's 50 + its itemised one, frontend's closed one; frontend's live one is open */
+	e = edge(g, "service:shop/web", API_CONTAINER, 8080);
+	assert_non_null(e);
+	assert_int_equal(e->w.opened, 52);
+	assert_int_equal(e->open, 1);
+
+	s = output_of(OUTPUT_JSON, r, g);
+	assert_non_null(strstr(s,
+			       "{\"id\":\"service:shop/web\",\"kind\":\"group\",\"label\":\"shop/web\","
+			       "\"group\":\"service\""));
+	assert_non_null(strstr(s, "\"label\":\"api\",\"group\":\"container\""));
+	assert_non_null(strstr(s, "\"view\":\"service\""));
+	free(s);
+	s = output_of(OUTPUT_TEXT, r, g);
+	assert_non_null(strstr(s, "across namespaces\n  shop/web\n    -> api in netns 4026532002 :8080"));
+	free(s);
+	s = output_of(OUTPUT_DOT, r, g);
+	assert_non_null(strstr(s, "\n  \"service:shop/web\" [label=\"shop/web\", style=\"rounded,filled\""));
+	assert_non_null(strstr(s, "\"service:shop/web\" -> \"" API_CONTAINER "\" [label=\":8080 x"));
+	free(s);
+	graph_free(g);
+
+	assert_int_equal(render_graph(r, &only_job, &g), 0);
+	assert_non_null(node_by_id(g, "service:shop/web"));
+	assert_non_null(edge(g, "service:shop/web", API_CONTAINER, 8080));
+	assert_null(node_by_id(g, "container:dddd000000000000000000000000000000000000000000000000000000000004"));
+	graph_free(g);
+	report_free(r);
+}
+
 /* DOT: an edge with nothing open is dashed, its label has the count, the width grows with volume. */
 static void dot_marks_closed_edges(void **state)
 {
@@ -521,6 +594,7 @@ int main(void)
 		cmocka_unit_test(store_edges_in_the_window),
 		cmocka_unit_test(views_group_nodes),
 		cmocka_unit_test(store_edges_named_by_their_container_id),
+		cmocka_unit_test(service_view_groups_replicas),
 		cmocka_unit_test(dot_marks_closed_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
