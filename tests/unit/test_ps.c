@@ -19,15 +19,23 @@
 /* the groups of tests/data/ps/ps.txt: api, db, frontend, job (stopped), sidecar, host */
 #define SAMPLE_TABLE_GROUPS 6
 
+/* ps's table or JSON of r into *ret_buf (the caller frees it); what output_ps_* returned. */
+static int ps_of(const struct report *r, bool json, const struct ps_options *o, char **ret_buf)
+{
+	size_t len = 0;
+	FILE *out = open_memstream(ret_buf, &len);
+	int ret = json ? output_ps_json(out, r, o) : output_ps_table(out, r, o);
+
+	fclose(out);
+	return ret;
+}
+
 static char *ps_to_string(bool json, const struct ps_options *o, int *ret)
 {
 	struct report *r = sample_report();
 	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
 
-	*ret = json ? output_ps_json(out, r, o) : output_ps_table(out, r, o);
-	fclose(out);
+	*ret = ps_of(r, json, o, &buf);
 	report_free(r);
 	return buf;
 }
@@ -186,14 +194,22 @@ static const char *json_string(yajl_val o, const char **path)
 	return YAJL_GET_STRING(v);
 }
 
-/* Does container `owner` have an aggregated row of count connections to remote, served by peer? */
-static bool has_closed_row(yajl_val containers, const char *owner, long long count, const char *remote,
+/* Does container `owner` have an aggregated row of count connections to remote, served by peer, in
+ * ps's JSON? */
+static bool has_closed_row(const char *ps_json, const char *owner, long long count, const char *remote,
 			   const char *peer)
 {
 	const char *name[] = { "name", NULL }, *closed[] = { "closed", NULL }, *n[] = { "count", NULL };
 	const char *rem[] = { "remote", NULL }, *peer_name[] = { "peer", "process", "name", NULL };
+	const char *containers_path[] = { "containers", NULL };
+	char errbuf[256];
+	yajl_val root = yajl_tree_parse(ps_json, errbuf, sizeof(errbuf)), containers;
+	bool found = false;
 
-	for (size_t i = 0; i < YAJL_GET_ARRAY(containers)->len; i++) {
+	assert_non_null(root);
+	containers = yajl_tree_get(root, containers_path, yajl_t_array);
+	assert_non_null(containers);
+	for (size_t i = 0; i < YAJL_GET_ARRAY(containers)->len && !found; i++) {
 		yajl_val c = YAJL_GET_ARRAY(containers)->values[i], rows;
 
 		if (strcmp(json_string(c, name), owner))
@@ -205,10 +221,11 @@ static bool has_closed_row(yajl_val containers, const char *owner, long long cou
 
 			if (YAJL_GET_INTEGER(yajl_tree_get(row, n, yajl_t_number)) == count &&
 			    !strcmp(json_string(row, rem), remote) && !strcmp(json_string(row, peer_name), peer))
-				return true;
+				found = true;
 		}
 	}
-	return false;
+	yajl_tree_free(root);
+	return found;
 }
 
 /* --since: the edge store's closed connections, one row per (process, direction, peer, port) with
@@ -217,15 +234,10 @@ static void closed_connections_are_aggregated(void **state)
 {
 	struct report *r = sample_report_with_edges();
 	struct ps_options o = { .since_ns = 60 * 1000000000ull };
-	char *buf = NULL, *row, errbuf[256];
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	yajl_val root, v;
-	const char *job_closed[] = { "containers", NULL };
+	char *buf = NULL, *row;
 
 	(void)state;
-	assert_int_equal(output_ps_table(out, r, &o), 6); /* five containers and host */
-	fclose(out);
+	assert_int_equal(ps_of(r, false, &o, &buf), 6); /* five containers and host */
 	assert_golden(buf, "ps", "ps_since.txt");
 	row = find_row(buf, "job ", "wget (3050)");
 	assert_non_null(row);
@@ -241,15 +253,8 @@ static void closed_connections_are_aggregated(void **state)
 	free(buf);
 
 	buf = NULL;
-	out = open_memstream(&buf, &len);
-	assert_int_equal(output_ps_json(out, r, &o), 0);
-	fclose(out);
-	root = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
-	assert_non_null(root);
-	v = yajl_tree_get(root, job_closed, yajl_t_array);
-	assert_non_null(v);
-	assert_true(has_closed_row(v, "job", 50, "172.17.0.3:8080", "httpd"));
-	yajl_tree_free(root);
+	assert_int_equal(ps_of(r, true, &o, &buf), 0);
+	assert_true(has_closed_row(buf, "job", 50, "172.17.0.3:8080", "httpd"));
 	free(buf);
 	report_free(r);
 }
@@ -260,32 +265,20 @@ static void closed_connections_are_aggregated(void **state)
 static void closed_rows_named_by_container_id(void **state)
 {
 	struct ps_options o = { .since_ns = 60 * 1000000000ull };
-	const char *containers[] = { "containers", NULL };
 
 	(void)state;
 	for (int named = 0; named <= 1; named++) {
 		struct report *r = sample_report_with_edges();
-		char *buf = NULL, errbuf[256];
-		size_t len = 0;
-		FILE *out = open_memstream(&buf, &len);
-		yajl_val root, v;
+		char *buf = NULL;
 
 		add_short_lived_containers(r, named);
-		assert_int_equal(output_ps_json(out, r, &o), 0);
-		fclose(out);
-		root = yajl_tree_parse(buf, errbuf, sizeof(errbuf));
-		assert_non_null(root);
-		v = yajl_tree_get(root, containers, yajl_t_array);
-		assert_non_null(v);
-		assert_int_equal(has_closed_row(v, "rm-client", 1, "172.17.0.3:8080", "httpd"), named);
+		assert_int_equal(ps_of(r, true, &o, &buf), 0);
+		assert_int_equal(has_closed_row(buf, "rm-client", 1, "172.17.0.3:8080", "httpd"), named);
 		assert_int_equal(strstr(buf, "\"rm-server\"") != NULL, named);
-		yajl_tree_free(root);
 		free(buf);
 
 		buf = NULL;
-		out = open_memstream(&buf, &len);
-		assert_int_equal(output_ps_table(out, r, &o), named ? 8 : 6);
-		fclose(out);
+		assert_int_equal(ps_of(r, false, &o, &buf), named ? 8 : 6);
 		assert_int_equal(find_row(buf, "rm-client ", "wget (4001)") != NULL, named);
 		assert_int_equal(find_row(buf, "api ", "rm-client: wget (4001)") != NULL, named);
 		assert_int_equal(find_row(buf, "rm-server ", "nc (4002)") != NULL, named);

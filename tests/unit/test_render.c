@@ -486,17 +486,6 @@ static void store_edges_named_by_their_container_id(void **state)
 
 #define API_CONTAINER "container:bbbb000000000000000000000000000000000000000000000000000000000002"
 
-static char *output_of(enum output_format f, const struct report *r, const struct graph *g)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-
-	output_graph(out, f, r, g);
-	fclose(out);
-	return buf;
-}
-
 /* --by service: Compose's replicas of one service (frontend and job here, in two namespaces) are
  * one node and their edges add up; a container without the labels is its own node, as --by
  * container; --container keeps the service a replica is in. */
@@ -533,17 +522,17 @@ static void service_view_groups_replicas(void **state)
 	assert_int_equal(e->w.opened, 52);
 	assert_int_equal(e->open, 1);
 
-	s = output_of(OUTPUT_JSON, r, g);
+	s = render_to_string(OUTPUT_JSON, r, g);
 	assert_non_null(strstr(s,
 			       "{\"id\":\"service:shop/web\",\"kind\":\"group\",\"label\":\"shop/web\","
 			       "\"group\":\"service\""));
 	assert_non_null(strstr(s, "\"label\":\"api\",\"group\":\"container\""));
 	assert_non_null(strstr(s, "\"view\":\"service\""));
 	free(s);
-	s = output_of(OUTPUT_TEXT, r, g);
+	s = render_to_string(OUTPUT_TEXT, r, g);
 	assert_non_null(strstr(s, "across namespaces\n  shop/web\n    -> api in netns 4026532002 :8080"));
 	free(s);
-	s = output_of(OUTPUT_DOT, r, g);
+	s = render_to_string(OUTPUT_DOT, r, g);
 	assert_non_null(strstr(s, "\n  \"service:shop/web\" [label=\"shop/web\", style=\"rounded,filled\""));
 	assert_non_null(strstr(s, "\"service:shop/web\" -> \"" API_CONTAINER "\" [label=\":8080 x"));
 	free(s);
