@@ -313,9 +313,10 @@ static void report_now(struct daemon *d)
 }
 
 /* A container made in the last NAMING_WAIT_MS whose engine has not named it yet: podman's events
- * come a few hundred ms after the container was made (its service tails an event log), and a
- * container that lived 10 ms has its closed connections in one report only. That report waits for
- * the name while an engine is followed, for at most NAMING_WAIT_MS after its cgroup was seen. */
+ * come a few hundred ms after the container was made (its service tails an event log), so the
+ * first report with the closed connection of a container that lived 10 ms would show it unnamed
+ * (the host's). That report waits for the name while an engine is followed, for at most
+ * NAMING_WAIT_MS after its cgroup was seen. */
 static bool names_pending(struct daemon *d)
 {
 	bool following = (d->docker.client && docker_client_state(d->docker.client) == DOCKER_CLIENT_SYNCED) ||
