@@ -76,10 +76,13 @@ for i in $(seq 1 20); do # 40 s, a sample every 2 s: never on the beat of the re
 done
 echo "edges_cli: the 10 s client was on every one of 20 samples over 40 s"
 
-# --- 2. a known burst, counted exactly: N connects, M refused (nothing listens on 18621)
+# --- 2. a known burst, counted exactly: N connects, M refused (nothing listens on 18621). nsenter,
+# not `ip netns exec`: that makes a new mount namespace for each command, whose inode the kernel
+# does not always hand out again, and a new mntns is a new edge (ps's one row became x20 and x5)
 N=25 M=7
-for _ in $(seq 1 $N); do ip netns exec "$c" busybox nc 10.211.0.1 18622 </dev/null >/dev/null 2>&1 || true; done
-for _ in $(seq 1 $M); do ip netns exec "$c" busybox nc 10.211.0.1 18621 </dev/null >/dev/null 2>&1 && fail "18621 answered"; done
+burst() { nsenter --net="/run/netns/$c" busybox nc 10.211.0.1 "$1" </dev/null >/dev/null 2>&1; }
+for _ in $(seq 1 $N); do burst 18622 || true; done
+for _ in $(seq 1 $M); do burst 18621 && fail "18621 answered"; done
 burst_done() {
 	"$CTOPO_BIN" graph --by name --since 60s --format json --socket "$sock" >"$work/b.json" &&
 		[ "$(window_counts "$work/b.json" 18622 | cut -d' ' -f1,2)" = "$N $N" ] &&
