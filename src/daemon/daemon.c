@@ -445,6 +445,7 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "table_evicted", cs.table.evicted_closed + cs.table.evicted_open);
 	jsonw_kv_u64(&w, "report_connections", d->last_report_conns);
 	jsonw_kv_u64(&w, "report_edges", d->last_report_edges);
+	jsonw_kv_u64(&w, "report_bytes", d->report_len);
 	jsonw_key(&w, "report_build_ms");
 	jsonw_double(&w, d->report_build_ms, 1);
 	jsonw_key(&w, "report_stall_ms");
