@@ -79,11 +79,14 @@ int netinfo_parse_addr_dump(const void *buf, size_t len, netinfo_prefix_fn fn, v
 
 	if (!nlmsg_buffer_ok(buf, len))
 		return -EBADMSG;
+	errno = 0;
 	r = mnl_cb_run(buf, len, 0, 0, on_addr, &ctx);
 	if (ctx.err)
 		return ctx.err;
+	/* libmnl sets errno from an NLMSG_ERROR's own field: a forged one may say anything, INT_MIN
+	 * included, whose negation overflows */
 	if (r == MNL_CB_ERROR)
-		return errno ? -errno : -EBADMSG;
+		return errno > 0 ? -errno : -EBADMSG;
 	return r == MNL_CB_STOP ? 0 : 1;
 }
 
