@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The graph builder's insides, shared by render.c (the builder: nodes of each view, edges of the
- * report's connections, sorting, filtering), match.c (which socket, listener or container each
- * connection belongs to) and store_edges.c (the edge store's edges in the window, and the server
- * groups that find their remote clients). Not for use outside src/render. */
+ * report's connections, filters, the namespaces list), sort.c (the graph in a stable order),
+ * match.c (which socket, listener or container each connection belongs to) and store_edges.c (the
+ * edge store's edges in the window, and the server groups that find their remote clients). Not for
+ * use outside src/render. */
 #ifndef CTOPO_RENDER_INTERNAL_H
 #define CTOPO_RENDER_INTERNAL_H
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
+#include "common/hash.h"
 #include "render/render.h"
 
 /* ---- a small chained hash index over array positions ------------------------------------ */
@@ -50,6 +52,12 @@ static inline void index_add(struct index *ix, uint64_t hash, size_t pos)
 #define INDEX_FOREACH(ix, hash, pos)                                                             \
 	for (size_t _p = (ix)->heads[(hash) & ((ix)->n_buckets - 1)]; _p && ((pos) = _p - 1, 1); \
 	     _p = (ix)->next[_p - 1])
+
+/* The seeded hash of a string, for indexes of node ids. */
+static inline uint64_t hash_str(const char *s)
+{
+	return hash_string(hash_seed(), s);
+}
 
 /* ---- the builder -------------------------------------------------------------------------- */
 
@@ -89,6 +97,11 @@ struct graph_edge *builder_new_edge(struct builder *b, size_t from, size_t to, u
  * report's listening sockets by port. */
 const struct report_conn *render_find_listener(const struct report *r, const struct index *listeners,
 					       const struct report_endpoint *want, uint32_t from_netns);
+
+/* ---- sort.c ------------------------------------------------------------------------------- */
+
+/* Sort nodes, renumber edges, sort and merge edges with the same ends and ports. 0 or -ENOMEM. */
+int render_sort_graph(struct graph *g, uint32_t host_netns);
 
 /* ---- store_edges.c ------------------------------------------------------------------------ */
 
