@@ -41,6 +41,7 @@ static void write_container_ref(struct jsonw *w, const struct report_container *
 	jsonw_kv_string(w, "id", c->id);
 	jsonw_kv_string(w, "name", c->name);
 	jsonw_kv_string(w, "image", c->image);
+	jsonw_kv_string(w, "engine", c->engine[0] ? c->engine : NULL); /* as ps and containers --json */
 	jsonw_object_end(w);
 }
 

@@ -347,6 +347,69 @@ static struct graph *render_view(const struct report *r, enum graph_view view, u
 	return g;
 }
 
+static struct report_container *container_named(struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_containers; i++)
+		if (!strcmp(r->containers[i].name, name))
+			return &r->containers[i];
+	fail_msg("no container %s in the sample", name);
+	return NULL;
+}
+
+/* The engine of a container node, as ps --json and containers --json say it: "docker", "podman",
+ * or null when unknown (a plain runc bundle); NULL when the node or the field is missing. */
+static yajl_val json_container_engine(yajl_val nodes, const char *id)
+{
+	const char *id_path[] = { "id", NULL }, *engine_path[] = { "container", "engine", NULL };
+
+	for (size_t i = 0; i < YAJL_GET_ARRAY(nodes)->len; i++) {
+		yajl_val n = YAJL_GET_ARRAY(nodes)->values[i];
+		const char *node_id = YAJL_GET_STRING(yajl_tree_get(n, id_path, yajl_t_string));
+
+		if (node_id && !strcmp(node_id, id))
+			return yajl_tree_get(n, engine_path, yajl_t_any);
+	}
+	return NULL;
+}
+
+/* Container nodes carry their engine: one podman container, one a plain runc bundle (no engine
+ * known), the others Docker's. */
+static void json_container_nodes_say_their_engine(void **state)
+{
+	struct report *r = sample_report();
+	struct graph *g = NULL;
+	const char *p_nodes[] = { "nodes", NULL };
+	char err[256], *text;
+	yajl_val root, nodes, engine;
+
+	(void)state;
+	snprintf(container_named(r, "api")->engine, sizeof(r->containers->engine), "podman");
+	container_named(r, "sidecar")->engine[0] = '\0';
+	g = render_view(r, GRAPH_VIEW_CONTAINER, 15);
+	text = render_to_string(OUTPUT_JSON, r, g);
+	root = yajl_tree_parse(text, err, sizeof(err));
+	assert_non_null(root);
+	nodes = yajl_tree_get(root, p_nodes, yajl_t_array);
+	assert_non_null(nodes);
+
+	engine = json_container_engine(nodes,
+				       "container:bbbb000000000000000000000000000000000000000000000000000000000002");
+	assert_true(YAJL_IS_STRING(engine));
+	assert_string_equal(YAJL_GET_STRING(engine), "podman");
+	engine = json_container_engine(nodes,
+				       "container:cccc000000000000000000000000000000000000000000000000000000000003");
+	assert_true(YAJL_IS_NULL(engine));
+	engine = json_container_engine(nodes,
+				       "container:aaaa000000000000000000000000000000000000000000000000000000000001");
+	assert_true(YAJL_IS_STRING(engine));
+	assert_string_equal(YAJL_GET_STRING(engine), "docker");
+
+	yajl_tree_free(root);
+	free(text);
+	graph_free(g);
+	report_free(r);
+}
+
 #define JOB_WGET "proc:4026532004:3050:4026532105"
 #define PSQL_REFUSED "proc:4026531840:2009:4026531841"
 
@@ -579,6 +642,7 @@ int main(void)
 		cmocka_unit_test(golden_json),
 		cmocka_unit_test(golden_dot),
 		cmocka_unit_test(json_has_the_documented_fields),
+		cmocka_unit_test(json_container_nodes_say_their_engine),
 		cmocka_unit_test(empty_report_renders),
 		cmocka_unit_test(store_edges_in_the_window),
 		cmocka_unit_test(views_group_nodes),
