@@ -81,6 +81,14 @@ struct sock {
 	__u16 sk_protocol;
 };
 
+/* the source port and address as inet_sock_set_state's record takes them (inet_sport keeps the
+ * port after the socket gave up skc_num at CLOSE) */
+struct inet_sock {
+	struct sock sk;
+	__be16 inet_sport;
+	__be32 inet_saddr;
+};
+
 /* enum sock_flags: the value is relocated too (bpf_core_enum_value) */
 enum sock_flags {
 	SOCK_DONE = 1,
@@ -122,22 +130,13 @@ struct task_struct {
 	struct nsproxy *nsproxy;
 };
 
-/* The tracepoint's context (include/trace/events/sock.h); relocated like the rest. */
-struct trace_event_raw_inet_sock_set_state {
-	const void *skaddr;
-	int oldstate;
-	int newstate;
-	__u16 sport;
-	__u16 dport;
-	__u16 family;
-	__u16 protocol;
-	__u8 saddr[4];
-	__u8 daddr[4];
-	__u8 saddr_v6[16];
-	__u8 daddr_v6[16];
-};
-
 #pragma clang attribute pop
+
+/* A raw tracepoint's context: the tracepoint's arguments (uapi linux/bpf.h); for
+ * inet_sock_set_state (const struct sock *sk, int oldstate, int newstate). */
+struct bpf_raw_tracepoint_args {
+	__u64 args[0];
+};
 
 /* syscalls:sys_exit_accept{,4}: this layout is the tracepoint's format file, a stable ABI,
  * and has no BTF type to relocate against. */

@@ -53,7 +53,8 @@ enum ctopo_stat {
 	CTOPO_STAT_LOST_ACCEPT = CTOPO_EV_ACCEPT,
 	CTOPO_STAT_LOST_CLOSE = CTOPO_EV_CLOSE,
 	CTOPO_STAT_SOCK_UNTRACKED = 5, /* connect/failed seen without its SYN_SENT: pid unknown */
-	CTOPO_STAT_MAX = 6,
+	CTOPO_STAT_STATE_NESTED = 6,   /* state changes the nested program handled (bpf/tracker.bpf.c) */
+	CTOPO_STAT_MAX = 7,
 };
 
 #endif

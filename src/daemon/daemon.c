@@ -438,6 +438,8 @@ static int write_stats(struct daemon *d, char **ret_buf, size_t *ret_len)
 	jsonw_kv_u64(&w, "events", cs.tracker.events);
 	jsonw_kv_u64(&w, "lost_events", cs.tracker.lost);
 	jsonw_kv_u64(&w, "untracked_events", cs.tracker.untracked);
+	jsonw_kv_u64(&w, "nested_events", cs.tracker.nested);
+	jsonw_kv_u64(&w, "skipped_events", cs.tracker.skipped);
 	jsonw_kv_u64(&w, "resyncs", cs.resyncs);
 	jsonw_kv_u64(&w, "snapshots", cs.snapshots);
 	jsonw_kv_u64(&w, "table_entries", cs.table.entries);

@@ -279,8 +279,21 @@ static int sum_stat(struct tracker *t, uint32_t key, uint64_t *ret)
 	return 0;
 }
 
+/* How often the kernel skipped prog because it was already running on the same CPU (Linux 5.12
+ * counts it; before, 0). */
+static uint64_t recursion_misses(const struct bpf_program *prog)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) < 0)
+		return 0;
+	return info.recursion_misses;
+}
+
 int tracker_read_stats(struct tracker *t, struct tracker_stats *ret)
 {
+	uint64_t state_misses;
 	struct tracker_stats s = { .events = t->events, .malformed = t->malformed };
 	int r;
 
@@ -293,6 +306,15 @@ int tracker_read_stats(struct tracker *t, struct tracker_stats *ret)
 	r = sum_stat(t, CTOPO_STAT_SOCK_UNTRACKED, &s.untracked);
 	if (r < 0)
 		return r;
+	r = sum_stat(t, CTOPO_STAT_STATE_NESTED, &s.nested);
+	if (r < 0)
+		return r;
+	/* every skip of the state program while it ran is redone by the nested one, but for the few
+	 * instructions around its run count; the accept exits run in no other program's context */
+	state_misses = recursion_misses(t->skel->progs.on_inet_sock_set_state);
+	s.skipped = (state_misses > s.nested ? state_misses - s.nested : 0) +
+		    recursion_misses(t->skel->progs.on_sys_exit_accept4) +
+		    recursion_misses(t->skel->progs.on_sys_exit_accept);
 	if (t->skel->bss) /* not mapped before Linux 5.5 */
 		s.edge_map_full = __atomic_load_n(&t->skel->bss->edge_map_full, __ATOMIC_RELAXED);
 	*ret = s;

@@ -33,6 +33,8 @@ struct tracker_stats {
 	uint64_t untracked;                        /* connect/accept-side events whose process was not known */
 	uint64_t malformed;                        /* samples that failed to decode (should stay 0) */
 	uint64_t edge_map_full;                    /* counts the kernel could not keep: its edge counter map was full */
+	uint64_t nested;                           /* state changes that interrupted the tracker and were redone */
+	uint64_t skipped;                          /* program runs the kernel skipped and nobody redid (from 5.12) */
 };
 
 /* Return non-zero to stop the current poll early (the value is returned by tracker_poll). */
