@@ -285,9 +285,10 @@ static void say_lost_events(struct daemon *d)
 	collector_get_stats(d->collector, &cs);
 	if (cs.resyncs > d->resyncs_said)
 		log_warning(
-			"%llu events lost since the last report (the BPF ring buffer was full): connections "
-			"were resynchronised from a snapshot, and those that opened and closed meanwhile are "
-			"missing; a larger --ringbuf-bytes holds more",
+			"%llu events lost since the last report (the BPF ring buffer was full): open "
+			"connections were resynchronised from a snapshot, and the edges' counts stay exact "
+			"(the kernel counts them), but the ports, bytes and durations of those that opened "
+			"and closed meanwhile are missing (not_itemised); a larger --ringbuf-bytes holds more",
 			(unsigned long long)(cs.tracker.lost - d->lost_said));
 	d->resyncs_said = cs.resyncs;
 	d->lost_said = cs.tracker.lost;
