@@ -10,10 +10,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "common/netlink_check.h"
 #include "common/netlink_recv.h"
 #include "common/netns.h"
 #include "common/util.h"
+#include "conns/mnl_run.h"
 
 #define NETLINK_RECV_SIZE 65536
 
@@ -82,15 +82,8 @@ static int diag_parse_run(const void *buf, size_t len, unsigned seq, unsigned po
 
 	if (!buf && len)
 		return -EINVAL;
-	if (!nlmsg_buffer_ok(buf, len))
-		return -EBADMSG;
-	errno = 0;
-	r = mnl_cb_run(buf, len, seq, portid, diag_msg_cb, &ctx);
-	if (ctx.fn_result != 0)
-		return ctx.fn_result;
-	if (r < 0)
-		return errno > 0 ? -errno : -EBADMSG;
-	return r == MNL_CB_STOP ? 0 : 1;
+	r = mnl_run_checked(buf, len, seq, portid, diag_msg_cb, &ctx);
+	return ctx.fn_result ? ctx.fn_result : r;
 }
 
 int inet_diag_parse(const void *buf, size_t len, diag_sock_fn fn, void *userdata, unsigned *malformed)

@@ -20,10 +20,10 @@
 #include "common/errmsg.h"
 #include "common/hash.h"
 #include "common/log.h"
-#include "common/netlink_check.h"
 #include "common/netlink_recv.h"
 #include "common/netns.h"
 #include "common/util.h"
+#include "conns/mnl_run.h"
 
 #define NAT_DEFAULT_RCVBUF (8u << 20)
 #define NAT_RECV_SIZE 65536
@@ -314,18 +314,11 @@ static int apply_run(struct nat *n, uint32_t netns, const void *buf, size_t len,
 	struct apply_ctx c = { n, netns, 0, 0, 0 };
 	int r;
 
-	if (!nlmsg_buffer_ok(buf, len))
-		return -EBADMSG;
-	errno = 0;
-	r = mnl_cb_run(buf, len, seq, portid, ct_msg_cb, &c);
+	r = mnl_run_checked(buf, len, seq, portid, ct_msg_cb, &c);
 	n->stats.unexpected += c.unexpected;
 	if (messages)
 		*messages += c.messages;
-	if (c.err)
-		return c.err;
-	if (r < 0)
-		return errno > 0 ? -errno : -EBADMSG;
-	return r == MNL_CB_STOP ? 0 : 1;
+	return c.err ? c.err : r;
 }
 
 int nat_apply_netlink(struct nat *n, uint32_t netns, const void *buf, size_t len)

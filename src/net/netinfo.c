@@ -17,10 +17,10 @@
 #include "common/addr.h"
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/netlink_check.h"
 #include "common/netlink_recv.h"
 #include "common/netns.h"
 #include "common/util.h"
+#include "conns/mnl_run.h"
 
 struct addr_attrs {
 	const struct nlattr *address, *local;
@@ -77,17 +77,8 @@ int netinfo_parse_addr_dump(const void *buf, size_t len, netinfo_prefix_fn fn, v
 	struct parse_ctx ctx = { fn, userdata, 0 };
 	int r;
 
-	if (!nlmsg_buffer_ok(buf, len))
-		return -EBADMSG;
-	errno = 0;
-	r = mnl_cb_run(buf, len, 0, 0, on_addr, &ctx);
-	if (ctx.err)
-		return ctx.err;
-	/* libmnl sets errno from an NLMSG_ERROR's own field: a forged one may say anything, INT_MIN
-	 * included, whose negation overflows */
-	if (r == MNL_CB_ERROR)
-		return errno > 0 ? -errno : -EBADMSG;
-	return r == MNL_CB_STOP ? 0 : 1;
+	r = mnl_run_checked(buf, len, 0, 0, on_addr, &ctx);
+	return ctx.err ? ctx.err : r;
 }
 
 /* A NETLINK_ROUTE socket bound to the namespace at netns_fd: a netlink socket belongs to the
