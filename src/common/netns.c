@@ -79,7 +79,7 @@ int netns_discover(struct netns_list *ret)
 	int r;
 
 	if (!proc)
-		return log_error_errno(-errno, "cannot list /proc: %m");
+		return log_debug_errno(-errno, "netns: cannot list /proc: %m");
 	/* our own first, so it is found even when /proc/1 is refused */
 	r = netns_add(&l, &cap, "/proc/self/ns/net", getpid());
 	while (r >= 0 && (de = readdir(proc))) {

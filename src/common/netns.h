@@ -19,7 +19,8 @@ struct netns_list {
 	size_t n;
 };
 
-/* Every distinct network namespace; unreadable entries are skipped with a debug message. */
+/* Every distinct network namespace; unreadable entries are skipped with a debug message. 0, or
+ * -errno (/proc cannot be listed: the caller says so). */
 int netns_discover(struct netns_list *ret);
 void netns_list_clear(struct netns_list *l);
 

@@ -299,9 +299,12 @@ static void report_now(struct daemon *d)
 {
 	struct netns_list namespaces = { 0 };
 	/* the namespaces, once for this report: NAT and the report's addresses both need them (when
-	 * listing fails, NAT keeps the ones it has and the report tries again and says so) */
-	bool have_namespaces = netns_discover(&namespaces) == 0;
+	 * listing fails, said here, NAT keeps the ones it has and the report tries again) */
+	int listed = netns_discover(&namespaces);
+	bool have_namespaces = listed == 0;
 
+	if (!have_namespaces)
+		log_error_errno(listed, "cannot list the network namespaces in /proc: %m");
 	if (d->nat && have_namespaces)
 		nat_update_namespaces(d->nat, &namespaces);
 	/* a failed report leaves the previous one served; the next interval tries again */
@@ -583,9 +586,11 @@ int daemon_run(const struct daemon_options *o)
 		goto out;
 	make_parent_dir(o->socket_path);
 	/* claim the socket first: a second daemon must fail before it loads anything */
-	r = ipc_server_new(d.loop, o->socket_path, answer, &d, &d.ipc);
-	if (r < 0)
+	r = ipc_server_new(d.loop, o->socket_path, answer, &d, &d.ipc, &why);
+	if (r < 0) {
+		log_error("%s", why.text[0] ? why.text : strerror(-r));
 		goto out;
+	}
 	r = containers_new(o->retention_ms * 1000000ull, &d.containers);
 	if (r < 0)
 		goto out;

@@ -15,6 +15,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "common/clock.h"
+#include "common/errmsg.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -269,7 +270,8 @@ static bool someone_listens(const struct sockaddr_un *sa)
 	return live;
 }
 
-int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata, struct ipc_server **ret)
+int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata, struct ipc_server **ret,
+		   struct errmsg *why)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ipc_server *s;
@@ -277,11 +279,11 @@ int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void 
 	int r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error_errno(-ENAMETOOLONG, "socket path %s is too long", path);
+		return errmsg_set(why, -ENAMETOOLONG, "socket path %s is too long", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (someone_listens(&sa))
-		return log_error_errno(
-			-EADDRINUSE,
+		return errmsg_set(
+			why, -EADDRINUSE,
 			"another ctopo daemon already serves %s: stop it first, or give this one --socket PATH", path);
 	unlink(path); /* a stale file from a daemon that died */
 
@@ -296,20 +298,20 @@ int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void 
 	}
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (!s->path || s->fd < 0) {
-		r = log_error_errno(s->path ? -errno : -ENOMEM, "cannot create the daemon socket: %m");
+		r = errmsg_set(why, s->path ? -errno : -ENOMEM, "cannot create the daemon socket: %m");
 		goto fail;
 	}
 	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = log_error_errno(-errno, "cannot bind %s: %m", path);
+		r = errmsg_set(why, -errno, "cannot bind %s: %m", path);
 		goto fail;
 	}
 	/* 0660: root and the group ctopo; chown after bind, before anyone can connect */
 	if (chmod(path, 0660) < 0 || (s->have_group && chown(path, 0, s->group) < 0)) {
-		r = log_error_errno(-errno, "cannot set the mode of %s: %m", path);
+		r = errmsg_set(why, -errno, "cannot set the mode of %s: %m", path);
 		goto fail;
 	}
 	if (listen(s->fd, 128) < 0) {
-		r = log_error_errno(-errno, "cannot listen on %s: %m", path);
+		r = errmsg_set(why, -errno, "cannot listen on %s: %m", path);
 		goto fail;
 	}
 	r = loop_add(l, s->fd, EPOLLIN, on_listen, s);

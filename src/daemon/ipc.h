@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/errmsg.h"
 #include "common/loop.h"
 
 #define IPC_DEFAULT_SOCKET "/run/ctopo/ctopo.sock"
@@ -28,8 +29,10 @@ struct ipc_server;
 typedef int (*ipc_answer_fn)(enum ipc_request_kind kind, char **ret_buf, size_t *ret_len, void *userdata);
 
 /* Bind and listen at path (mode 0660, group "ctopo" when it exists) and join the loop. A live
- * daemon already answering there is -EADDRINUSE (message logged); a stale socket file is replaced. */
-int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata, struct ipc_server **ret);
+ * daemon already answering there is -EADDRINUSE; a stale socket file is replaced. On an error,
+ * why (NULL: not wanted) says what failed and what to do, for the caller to report. */
+int ipc_server_new(struct loop *l, const char *path, ipc_answer_fn answer, void *userdata, struct ipc_server **ret,
+		   struct errmsg *why);
 /* Drop clients that stalled past IPC_CLIENT_TIMEOUT_MS; call it from a timer. */
 void ipc_server_reap(struct ipc_server *s);
 /* Close all clients, leave the loop, remove the socket file. */

@@ -54,10 +54,10 @@ static void load_engine(struct containers *reg, enum docker_engine engine, const
 int report_snapshot(const struct report_source_options *o, struct report **ret)
 {
 	struct netns_list namespaces = { 0 };
-	bool have_namespaces = netns_discover(&namespaces) == 0;
-	/* the namespaces, listed once for the sockets, NAT and the addresses (each lists them itself,
-	 * and says so, when that failed here) */
-	const struct netns_list *ns = have_namespaces ? &namespaces : NULL;
+	int listed = netns_discover(&namespaces);
+	/* the namespaces, listed once for the sockets, NAT and the addresses (each tries again itself
+	 * when that failed here, which is said once, here) */
+	const struct netns_list *ns = listed == 0 ? &namespaces : NULL;
 	struct snapshot_options so = { .source = o->no_ebpf ? SNAPSHOT_PROC : SNAPSHOT_SOCK_DIAG, .namespaces = ns };
 	struct nat_options no = { .subscribe = false, .namespaces = ns };
 	struct report_sources src = { 0 };
@@ -70,6 +70,8 @@ int report_snapshot(const struct report_source_options *o, struct report **ret)
 	bool fell_back;
 	int r;
 
+	if (listed < 0)
+		log_error_errno(listed, "cannot list the network namespaces in /proc: %m");
 	r = conntable_new(0, &table);
 	if (r < 0) {
 		log_error_errno(r, "cannot make the connection table: %m");
