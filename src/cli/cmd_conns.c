@@ -278,8 +278,10 @@ static struct nat *open_nat(const struct conns_options *o, bool subscribe)
 	return nat;
 }
 
+/* A snapshot from source into t; *ret_used says where it came from: /proc when sock_diag failed
+ * and it fell back. */
 static int take_snapshot(const struct conns_options *o, struct conntable *t, enum snapshot_source source,
-			 bool listeners_only, FILE *raw)
+			 bool listeners_only, FILE *raw, enum snapshot_source *ret_used)
 {
 	struct snapshot_options so = {
 		.source = source, .listeners_only = listeners_only, .only_netns = o->only_netns, .raw_dump = raw
@@ -295,6 +297,7 @@ static int take_snapshot(const struct conns_options *o, struct conntable *t, enu
 		return log_error_errno(r, "no network namespace with inode %u", o->only_netns);
 	if (r < 0)
 		return log_error_errno(r, "cannot take a snapshot of TCP sockets: %m");
+	*ret_used = fell_back ? SNAPSHOT_PROC : source;
 	log_debug("snapshot: %u namespaces (%u skipped), %u sockets (%u without a process), %u malformed, %.1f ms%s",
 		  st.namespaces, st.namespaces_failed, st.sockets, st.sockets_without_owner, st.malformed,
 		  st.duration_ns / 1e6, st.legacy_dump ? ", one TCPDIAG_GETSOCK dump per namespace" : "");
@@ -318,7 +321,7 @@ static int conns_once(const struct conns_options *o)
 	r = conntable_new(o->max_entries, &t);
 	if (r < 0)
 		return log_error_errno(r, "cannot make the connection table: %m");
-	r = take_snapshot(o, t, source, false, raw);
+	r = take_snapshot(o, t, source, false, raw, &source);
 	if (r < 0)
 		return r;
 	if (geteuid() != 0)

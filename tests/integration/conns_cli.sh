@@ -3,6 +3,8 @@
 # - connections made BEFORE ctopo starts are listed with the right pid and netns on both ends;
 # - a DNAT'd connection (iptables inside the client namespace) shows the translated destination;
 # - --no-ebpf lists the same established connections as the default (sock_diag);
+# - without sock_diag (netlink sockets refused) the one-shot falls back to /proc, lists the same
+#   and says "mode":"proc";
 # - --watch 1: a connection that opens and closes within one interval is in exactly one report,
 #   as closed, with its pid, and gone from the reports after it.
 set -euo pipefail
@@ -84,6 +86,18 @@ ours() { awk -v a="$ino_a" -v b="$ino_b" '($1 == a || $1 == b) && $5 == "establi
 [ "$(ours "$work/once.txt" | wc -l)" -eq 4 ] || fail "want 4 established ends in our namespaces: $(ours "$work/once.txt")"
 diff <(ours "$work/once.txt") <(ours "$work/proc.txt") >"$work/diff" ||
 	fail "--no-ebpf differs from sock_diag:"$'\n'"$(cat "$work/diff")"
+
+# ---- no sock_diag: the one-shot falls back to /proc and its JSON says where the data came from
+NO_NETLINK=${CTOPO_BUILD:?}/tests/integration/no_netlink
+[ -x "$NO_NETLINK" ] || fail "$NO_NETLINK is missing (meson compile)"
+"$NO_NETLINK" "$CTOPO_BIN" conns --no-nat >"$work/fallback.txt" 2>"$work/fallback.err" ||
+	fail "conns without sock_diag failed: $(cat "$work/fallback.err")"
+diff <(ours "$work/once.txt") <(ours "$work/fallback.txt") >"$work/diff" ||
+	fail "the /proc fallback differs from sock_diag:"$'\n'"$(cat "$work/diff")"
+"$NO_NETLINK" "$CTOPO_BIN" conns --no-nat --json >"$work/fallback.json"
+grep -q '^{"time":[0-9.]*,"mode":"proc",' "$work/fallback.json" ||
+	fail "the /proc fallback is not labelled proc: $(head -c 200 "$work/fallback.json")"
+grep -q '"mode":"sock_diag",' "$work/once.json" || fail "the sock_diag snapshot is not labelled sock_diag"
 
 # ---- --watch: one short-lived connection, in exactly one report
 "$CTOPO_BIN" conns --watch 1 >"$work/watch.txt" 2>"$work/watch.err" </dev/null & watch=$!; pids+=($watch)
