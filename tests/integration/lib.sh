@@ -51,6 +51,21 @@ stop_collecting() {
 	collector=''
 }
 
+# write_podman_conf FILE HOOKS_DIR: a containers.conf (for CONTAINERS_CONF) that runs podman as
+# RECIPES.md does here (runc: crun refuses hybrid cgroups; the file events logger: no journald
+# here), with the OCI hooks of HOOKS_DIR only.
+write_podman_conf() {
+	cat >"$1" <<CONF
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+hooks_dir = ["$2"]
+CONF
+}
+
 ensure_tracefs() {
 	mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 }

@@ -146,15 +146,7 @@ for stage in prestart poststop; do
 		'{version: "1.0.0", hook: {path: $hook, args: ["ctopo-oci-hook", "--state-dir", $state, $stage]},
 		  when: {always: true}, stages: [$stage]}' >"$work/hooks.d/ctopo-$stage.json"
 done
-cat >"$CONTAINERS_CONF" <<CONF
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-hooks_dir = ["$work/hooks.d"]
-CONF
+write_podman_conf "$CONTAINERS_CONF" "$work/hooks.d"
 podman image exists "$image" || docker save "$image" | podman load >/dev/null 2>&1 ||
 	fail "cannot copy $image into podman"
 podman_image=$(podman images --format '{{.Repository}}:{{.Tag}}' | grep -m1 "${image%%:*}") || fail "no podman image"

@@ -48,19 +48,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# podman as the recipes run it here (runc: crun refuses hybrid cgroups; the file events logger: no
-# journald here), and an empty hooks directory, so that no OCI hook of ctopo's runs: the names
-# must come from the API alone.
+# podman with an empty hooks directory, so that no OCI hook of ctopo's runs: the names must come
+# from the API alone.
 mkdir -p "$work/no-hooks.d"
-cat >"$CONTAINERS_CONF" <<CONF
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-hooks_dir = ["$work/no-hooks.d"]
-CONF
+write_podman_conf "$CONTAINERS_CONF" "$work/no-hooks.d"
 podman ps -aq --filter "label=$label" | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
 
 if ! podman image exists "$image"; then
