@@ -157,30 +157,30 @@ collect() {
 	failed+=("$name: $(echo "$out" | wc -l) failed checks")
 }
 
-# the example's containers and edges, names of the short-lived clients folded into one; an end
-# whose process is not known (a peer that came and went between two looks) is no edge to compare
+# The example's containers and edges in the reports of one daemon (a `ps --json` a line): the
+# connections open at a report and those that closed in its window, names of the short-lived
+# clients folded into one; an end whose process is not known (a peer that came and went between
+# two looks) is no edge to compare. tuples: one report's edges.
+edges_jq='
+def norm: if . == null then "host" elif test("^ctopo-ex-client-[0-9]+$") then "ctopo-ex-client" else . end;
+def ex: startswith("ctopo-ex");
+def tuples: [(.containers[] | . as $c | .connections[], .closed[] | . + {owner: $c.name}),
+		(.host.connections[], .host.closed[] | . + {owner: null})
+	| select((.owner // "" | ex) or (.peer.container.name // "" | ex))
+	| select(.process.name != null and .peer.process.name != null)
+	| [(.owner | norm), .process.name, .direction, (.peer.container.name | norm), .peer.process.name]] | unique;
+'
 edges() {
-	jq -s -c '
-	def norm: if . == null then "host" elif test("^ctopo-ex-client-[0-9]+$") then "ctopo-ex-client" else . end;
-	def ex: startswith("ctopo-ex");
-	{containers: ([.[].containers[].name | select(ex) | norm] | unique),
-	 edges: ([.[] | (.containers[] | . as $c | .connections[] | . + {owner: $c.name}), (.host.connections[] | . + {owner: null})
-		| select((.owner // "" | ex) or (.peer.container.name // "" | ex))
-		| select(.process.name != null and .peer.process.name != null)
-		| [(.owner | norm), .process.name, .direction, (.peer.container.name | norm), .peer.process.name]] | unique)}' "$1"
+	jq -s -c "$edges_jq"'
+	{containers: ([.[].containers[].name | select(ex) | norm] | unique), edges: ([.[] | tuples[]] | unique)}' "$1"
 }
 
-# The edges seen in at least two of the reports in $1: what both daemons must agree on (one report
-# may catch a connection mid-flight that the other daemon's report, a moment apart, does not).
+# The edges in at least two distinct reports (by generated_at: `ps` serves the latest report, the
+# same one twice when asked twice within an interval) in $1: what the other daemon must have too.
+# An edge that is in a single report may have ended just before the other daemon's report window.
 steady_edges() {
-	jq -s -c '
-	def norm: if . == null then "host" elif test("^ctopo-ex-client-[0-9]+$") then "ctopo-ex-client" else . end;
-	def ex: startswith("ctopo-ex");
-	[.[] | [(.containers[] | . as $c | .connections[] | . + {owner: $c.name}), (.host.connections[] | . + {owner: null})
-		| select((.owner // "" | ex) or (.peer.container.name // "" | ex))
-		| select(.process.name != null and .peer.process.name != null)
-		| [(.owner | norm), .process.name, .direction, (.peer.container.name | norm), .peer.process.name]] | unique]
-	| flatten(1) | group_by(.) | map(select(length >= 2) | .[0])' "$1"
+	jq -s -c "$edges_jq"'
+	[unique_by(.generated_at)[] | tuples] | flatten(1) | group_by(.) | map(select(length >= 2) | .[0])' "$1"
 }
 
 # --- 1. the host's daemon
@@ -204,11 +204,13 @@ wait_for 30 sh -c "docker logs $sidecar 2>&1 | grep -q ready" ||
 sleep 2
 collect sidecar docker exec "$sidecar" ctopo ps --json
 
-# both daemons over the same 8 seconds
+# both daemons over the same 8 seconds. A connection open at one daemon's report may be closed at
+# the other's a moment later (frontend asks api once a second, for up to 20-80 ms in ASan runs), so
+# the closed ones count too: those of the last 5 s, when the sidecar's daemon ran already.
 : >"$work/host-cmp.jsonl"; : >"$work/sidecar-cmp.jsonl"
 for _ in $(seq 8); do
-	"$CTOPO_BIN" ps --json --socket "$sock" >>"$work/host-cmp.jsonl"
-	docker exec "$sidecar" ctopo ps --json >>"$work/sidecar-cmp.jsonl"
+	"$CTOPO_BIN" ps --json --since 5s --socket "$sock" >>"$work/host-cmp.jsonl"
+	docker exec "$sidecar" ctopo ps --json --since 5s >>"$work/sidecar-cmp.jsonl"
 	sleep 1
 done
 edges "$work/host-cmp.jsonl" >"$work/host.edges"
@@ -221,6 +223,11 @@ if ! jq -e -n --slurpfile h "$work/host.edges" --slurpfile s "$work/sidecar.edge
 	jq -n -c --slurpfile h "$work/host.edges" --slurpfile s "$work/sidecar.edges" '
 		{containers_only_host: ($h[0].containers - $s[0].containers), containers_only_sidecar: ($s[0].containers - $h[0].containers),
 		 edges_only_host: ($h[0].edges - $s[0].edges), edges_only_sidecar: ($s[0].edges - $h[0].edges)}' >&2
+	# each daemon's reports (generated_at) and the edges in each
+	for d in host sidecar; do
+		echo "$d's reports:" >&2
+		jq -c "$edges_jq"'{generated_at, edges: tuples}' "$work/$d-cmp.jsonl" >&2
+	done
 	failed+=("the sidecar's containers and edges differ from the host daemon's")
 else
 	echo "acceptance: sidecar image: same $(jq '.containers | length' "$work/host.edges") containers and $(jq '.edges | length' "$work/host.edges") edges as the host's daemon"
