@@ -299,6 +299,19 @@ static int bad(struct parse_ctx *p, const char *fmt, ...)
 	return -EBADMSG;
 }
 
+/* A time in the report: seconds since the epoch. What a daemon writes is well inside [0, 1e10)
+ * (up to the year 2286); anything else (negative, NaN, infinite, huge) is not a time, and would not
+ * even convert to nanoseconds (undefined behaviour past 2^64). */
+#define REPORT_MAX_SECONDS 1e10
+
+static int seconds_to_ns(struct parse_ctx *p, const char *what, double s, uint64_t *ret)
+{
+	if (!(s >= 0 && s < REPORT_MAX_SECONDS))
+		return bad(p, "%s is not a time in seconds since the epoch: %g", what, s);
+	*ret = (uint64_t)(s * 1e9);
+	return 0;
+}
+
 #define FIELD(name, reader, type, member)                                                   \
 	{                                                                                   \
 		.path = JSON_PATH(name), .read = (reader), .offset = offsetof(type, member) \
@@ -508,13 +521,15 @@ static int parse_bucket(struct parse_ctx *p, yajl_val a, struct edge_bucket *b)
 	if (v[1] != EDGES_FINE_NS / 1e9 && v[1] != EDGES_COARSE_NS / 1e9)
 		return bad(p, "a bucket is %g s wide, not %llu or %llu", v[1], EDGES_FINE_NS / 1000000000ull,
 			   EDGES_COARSE_NS / 1000000000ull);
-	b->start_ns = (uint64_t)(v[0] * 1e9);
 	b->width_ns = (uint64_t)v[1] * 1000000000ull;
 	for (size_t i = 0; i < 10; i++)
 		*counts[i] = (uint64_t)YAJL_GET_INTEGER(YAJL_GET_ARRAY(a)->values[i + 2]);
-	b->first_ns = (uint64_t)(v[12] * 1e9);
-	b->last_ns = (uint64_t)(v[13] * 1e9);
-	return 0;
+	r = seconds_to_ns(p, "a bucket's start", v[0], &b->start_ns);
+	if (!r)
+		r = seconds_to_ns(p, "a bucket's first_seen", v[12], &b->first_ns);
+	if (!r)
+		r = seconds_to_ns(p, "a bucket's last_seen", v[13], &b->last_ns);
+	return r;
 }
 
 /* an edge as it is read, before its role decides the rest */
@@ -583,9 +598,10 @@ static int parse_edge(struct parse_ctx *p, yajl_val o, struct report_edge *ret)
 	}
 	e->key.cgroup_id = ef.cgroup;
 	edge_key_normalize(&e->key);
-	e->first_ns = (uint64_t)(ef.first * 1e9);
-	e->last_ns = (uint64_t)(ef.last * 1e9);
-	buckets = get_array(p, o, "buckets", &r);
+	r = seconds_to_ns(p, "an edge's first_seen", ef.first, &e->first_ns);
+	if (!r)
+		r = seconds_to_ns(p, "an edge's last_seen", ef.last, &e->last_ns);
+	buckets = r ? NULL : get_array(p, o, "buckets", &r);
 	if (!r && buckets) {
 		e->buckets = calloc(YAJL_GET_ARRAY(buckets)->len + 1, sizeof(*e->buckets));
 		if (!e->buckets)
@@ -624,6 +640,9 @@ static int parse_all(struct parse_ctx *p, yajl_val root, struct report *rep)
 			   "and the client of the same ctopo (restart `ctopo daemon` after an upgrade)",
 			   version, REPORT_JSON_VERSION);
 	r = json_dispatch(root, header_fields, rep, p->err);
+	if (r)
+		return r;
+	r = seconds_to_ns(p, "generated_at", rep->generated_at, &(uint64_t){ 0 });
 	if (r)
 		return r;
 

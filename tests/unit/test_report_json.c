@@ -110,6 +110,15 @@ static void malformed_reports_are_refused(void **state)
 	expect_bad("{\"version\":2,\"containers\":[{\"id\":\"a\",\"running\":1}]}", "running: expected a boolean");
 	expect_bad("{\"version\":2,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0/33\"]}]}", "malformed");
 	expect_bad("{\"version\":2,\"netns\":[{\"inode\":1,\"prefixes\":[\"10.0.0.0\"]}]}", "no length");
+	/* times a daemon never writes: they would not even convert to nanoseconds */
+	expect_bad("{\"version\":2,\"generated_at\":1e300}", "generated_at is not a time in seconds since the epoch");
+	expect_bad("{\"version\":2,\"generated_at\":-1}", "generated_at is not a time");
+	expect_bad("{\"version\":2,\"edges\":[{\"role\":\"server\",\"port\":80,\"first_seen\":-0.5}]}",
+		   "an edge's first_seen is not a time");
+	expect_bad(
+		"{\"version\":2,\"edges\":[{\"role\":\"server\",\"port\":80,\"buckets\":[[1e300,1,0,0,0,0,0,0,0,"
+		"0,0,0,1,1]]}]}",
+		"a bucket's start is not a time");
 
 	/* every truncation of a real report is refused, none crashes or leaks */
 	good = to_json(r, &len);
