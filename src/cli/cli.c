@@ -53,6 +53,12 @@ int cli_main(int argc, char **argv)
 	return 2;
 }
 
+void cli_print_tracker_summary(FILE *out, const struct tracker_stats *s)
+{
+	fprintf(out, "ctopo: %llu events, %llu lost (ring buffer full), %llu skipped by the kernel\n",
+		(unsigned long long)s->events, (unsigned long long)s->lost, (unsigned long long)s->skipped);
+}
+
 int cli_report_option(struct report_source_options *src, int c, const char *arg, void (*command_usage)(FILE *out))
 {
 	switch (c) {

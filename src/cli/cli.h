@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "daemon/report_source.h"
+#include "tracker/tracker.h"
 
 /* Each command lives in its own cmd_NAME.c; returns the process exit status. */
 int cmd_conns(int argc, char **argv);
@@ -19,6 +20,9 @@ int cmd_stats(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
 int cli_main(int argc, char **argv);
+
+/* trace and conns --watch, on exit: what the tracker handed over, lost and left unseen. */
+void cli_print_tracker_summary(FILE *out, const struct tracker_stats *s);
 
 /* ps and graph, the commands that read a report, share these besides their own options. */
 

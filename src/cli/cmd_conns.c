@@ -445,9 +445,7 @@ static int conns_watch(const struct conns_options *o)
 		goto out;
 	collector_get_stats(w.col, &cs);
 	if (cs.ebpf)
-		fprintf(stderr, "ctopo: %llu events, %llu lost (ring buffer full), %llu skipped by the kernel\n",
-			(unsigned long long)cs.tracker.events, (unsigned long long)cs.tracker.lost,
-			(unsigned long long)cs.tracker.skipped);
+		cli_print_tracker_summary(stderr, &cs.tracker);
 out:
 	/* the loop lets go of the fds first: they belong to the collector and nat */
 	if (w.col && collector_fd(w.col) >= 0)

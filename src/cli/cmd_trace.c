@@ -172,9 +172,7 @@ int cmd_trace(int argc, char **argv)
 	}
 	tracker_poll(t, 0); /* what was already in the ring buffer still counts */
 	if (tracker_read_stats(t, &stats) == 0)
-		fprintf(stderr, "ctopo: %llu events, %llu lost (ring buffer full), %llu skipped by the kernel\n",
-			(unsigned long long)stats.events, (unsigned long long)stats.lost,
-			(unsigned long long)stats.skipped);
+		cli_print_tracker_summary(stderr, &stats);
 	tracker_free(t);
 	loop_free(l);
 	return r < 0 ? 1 : 0;

@@ -309,8 +309,9 @@ int tracker_read_stats(struct tracker *t, struct tracker_stats *ret)
 	r = sum_stat(t, CTOPO_STAT_STATE_NESTED, &s.nested);
 	if (r < 0)
 		return r;
-	/* every skip of the state program while it ran is redone by the nested one, but for the few
-	 * instructions around its run count; the accept exits run in no other program's context */
+	/* every skip of the state program is a change the nested one takes (bpf/tracker.bpf.c): what
+	 * is left over was lost; the accept exits run in no other program's context, so their skips
+	 * are lost too */
 	state_misses = recursion_misses(t->skel->progs.on_inet_sock_set_state);
 	s.skipped = (state_misses > s.nested ? state_misses - s.nested : 0) +
 		    recursion_misses(t->skel->progs.on_sys_exit_accept4) +
